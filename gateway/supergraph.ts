@@ -1,0 +1,19 @@
+import { Kind, parse, type EnumValueDefinitionNode } from 'graphql';
+
+/** The subgraphs a supergraph declares: `join__Graph` values with their `@join__graph(name:, url:)`. */
+export const subgraphsOf = (supergraphSdl: string): Array<{ name: string; url: string }> => {
+  const document = parse(supergraphSdl, { noLocation: true });
+  const result: Array<{ name: string; url: string }> = [];
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
+    for (const value of definition.values ?? ([] as EnumValueDefinitionNode[])) {
+      const directive = value.directives?.find((d) => d.name.value === 'join__graph');
+      const arg = (name: string): string => {
+        const node = directive?.arguments?.find((a) => a.name.value === name)?.value;
+        return node && node.kind === Kind.STRING ? node.value : '';
+      };
+      result.push({ name: arg('name') || value.name.value.toLowerCase(), url: arg('url') });
+    }
+  }
+  return result;
+};

@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import { errorExtensions } from './errors.ts';
+import { DomainError } from './errors.ts';
+import { newId } from './ids.ts';
+
+/** Reads a request body up to `maxBytes`; larger bodies fail with PAYLOAD_TOO_LARGE before buffering them. */
+export const readBody = (req: IncomingMessage, maxBytes: number): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBytes) {
+      reject(new DomainError('PAYLOAD_TOO_LARGE', `Request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`, { hint: 'Send a smaller query; put large data in variables split across requests, or use persisted queries.' }));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new DomainError('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${maxBytes} bytes`, { hint: 'Send a smaller query.' }));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+/** Parses a JSON body; malformed JSON is a clear BAD_REQUEST. */
+export const parseJsonBody = (raw: string, contentType: string | undefined): unknown => {
+  if (!raw) return undefined;
+  if (contentType && !/application\/(graphql-response\+)?json/i.test(contentType)) return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (error) {
+    throw new DomainError('BAD_REQUEST', 'Malformed JSON in request body', { hint: 'The body must be JSON like {"query": "{ __typename }", "variables": {}}.', rootCause: (error as Error).message });
+  }
+};
+
+export const headerMapOf = (req: IncomingMessage): HeaderMap => {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+};
+
+/** The correlation id of a request: the caller's `x-correlation-id` if sane, else a new one. */
+export const correlationIdOf = (req: IncomingMessage): string => {
+  const given = req.headers['x-correlation-id'];
+  const value = Array.isArray(given) ? given[0] : given;
+  return value && /^[\w.:-]{1,128}$/.test(value) ? value : newId();
+};
+
+/**
+ * Writes an Apollo HTTP response (complete or incremental). With `mapStatus` (the gateway), a request
+ * that failed as a whole answers with its error's HTTP status; subgraphs always answer 200 to the gateway.
+ */
+export const sendApolloResponse = async (res: ServerResponse, response: HTTPGraphQLResponse, extraHeaders: Record<string, string> = {}, mapStatus = false): Promise<void> => {
+  let status = response.status ?? 200;
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  for (const [key, value] of Object.entries(extraHeaders)) res.setHeader(key, value);
+  if (response.body.kind === 'complete') {
+    const body = response.body.string;
+    if (mapStatus) status = statusForBody(status, body);
+    res.statusCode = status;
+    res.end(body);
+    return;
+  }
+  res.statusCode = status;
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+};
+
+/**
+ * GraphQL over HTTP answers 200 when there is data. When a request failed as a whole (no data),
+ * the status of its first error decides (401, 403, 404, 429, ...), so HTTP clients see it too.
+ */
+const statusForBody = (status: number, body: string): number => {
+  if (status !== 200 || body.length > 100_000 || !body.startsWith('{"errors"')) return status;
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: Array<{ extensions?: { http?: { status?: number } } }> };
+    if (parsed.data !== undefined && parsed.data !== null) return status;
+    const first = parsed.errors?.[0]?.extensions?.http?.status;
+    return typeof first === 'number' && first >= 400 ? first : status;
+  } catch {
+    return status;
+  }
+};
+
+/** Answers with a GraphQL error document and the error's HTTP status; used before Apollo runs. */
+export const sendError = (res: ServerResponse, error: unknown, correlationId: string, headers: Record<string, string> = {}): void => {
+  const { message, extensions } = errorExtensions(error, correlationId);
+  res.statusCode = extensions.http.status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('x-correlation-id', correlationId);
+  for (const [key, value] of Object.entries(headers)) res.setHeader(key, value);
+  res.end(JSON.stringify({ errors: [{ message, extensions }] }));
+};
+
+export const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  for (const [key, value] of Object.entries(headers)) res.setHeader(key, value);
+  res.end(JSON.stringify(body));
+};

@@ -1,0 +1,4 @@
+import { runSubgraphMain } from '../../platform/main.ts';
+import { createIdentitySubgraph } from './index.ts';
+
+await runSubgraphMain('identity', createIdentitySubgraph);

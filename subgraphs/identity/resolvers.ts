@@ -1,0 +1,85 @@
+import { PLATFORM_TENANT_ID, requirePrincipal, requireScope, systemScope } from '../../platform/context.ts';
+import { notFound } from '../../platform/errors.ts';
+import { loaderOf } from '../../platform/store/loader.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
+import {
+  actAsOrganization,
+  assignStaff,
+  assignmentsForOrganization,
+  assignmentsForUser,
+  createOrganization,
+  createUser,
+  endAssignment,
+  issueAppToken,
+  listDirectory,
+  listUsers,
+  refreshSession,
+  registerApp,
+  signIn,
+  createTeam,
+  setMyConsents,
+  type IdentityDeps,
+} from './commands.ts';
+import type { UserModel } from './store.ts';
+import { apps, assignments, organizations, teams, users } from './store.ts';
+
+/** Thin resolvers: argument mapping and authorization; the work is in commands.ts and domain/. */
+export const createResolvers = (deps: IdentityDeps): Resolvers => ({
+  Query: {
+    me: async (_root, _args, ctx) => {
+      const principal = requirePrincipal(ctx);
+      if (principal.kind !== 'user') return null;
+      // Platform staff acting for a client keep their own record in the platform organization.
+      if (principal.assignmentId) return deps.store.collection(users).get(systemScope(PLATFORM_TENANT_ID, 'acting staff reads own record'), principal.subject);
+      return loaderOf(ctx, deps.store, users).load(principal.subject);
+    },
+    organization: (_root, _args, ctx) => loaderOf(ctx, deps.store, organizations).load(requireScope(ctx).tenantId),
+    user: (_root, args, ctx) => loaderOf(ctx, deps.store, users).load(args.id),
+    users: (_root, args, ctx) => listUsers(deps, ctx, args),
+    organizations: (_root, args, ctx) => listDirectory(deps, ctx, args),
+    teams: (_root, _args, ctx) => deps.store.collection(teams).find(requireScope(ctx), {}, { sort: { field: 'name', direction: 1 } }),
+    team: (_root, args, ctx) => loaderOf(ctx, deps.store, teams).load(args.id),
+    apps: (_root, _args, ctx) => deps.store.collection(apps).find(requireScope(ctx), {}, { sort: { field: 'createdAt', direction: -1 } }),
+  },
+  Mutation: {
+    signIn: (_root, { input }, ctx) => signIn(deps, ctx, input),
+    refreshToken: (_root, { input }, ctx) => refreshSession(deps, ctx, input),
+    createOrganization: (_root, { input }, ctx) => createOrganization(deps, ctx, input),
+    createUser: (_root, { input }, ctx) => createUser(deps, ctx, input),
+    registerApp: (_root, { input }, ctx) => registerApp(deps, ctx, input),
+    issueAppToken: (_root, { input }, ctx) => issueAppToken(deps, ctx, input),
+    assignStaff: (_root, { input }, ctx) => assignStaff(deps, ctx, input),
+    endAssignment: (_root, args, ctx) => endAssignment(deps, ctx, args),
+    actAsOrganization: (_root, args, ctx) => actAsOrganization(deps, ctx, args.organizationId),
+    createTeam: (_root, { input }, ctx) => createTeam(deps, ctx, input),
+    setMyConsents: (_root, args, ctx) => setMyConsents(deps, ctx, args.scopes),
+  },
+  Organization: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, organizations).load(ref.id as string),
+    members: (_org, args, ctx) => listUsers(deps, ctx, args),
+    assignments: (_org, _args, ctx) => assignmentsForOrganization(deps, ctx),
+  },
+  User: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, users).load(ref.id as string),
+    organization: async (user, _args, ctx) => {
+      const org = user.organizationId === requirePrincipal(ctx).tenantId ? await loaderOf(ctx, deps.store, organizations).load(user.organizationId) : null;
+      if (!org) throw notFound('Organization');
+      return org;
+    },
+    assignments: (user, _args, ctx) => assignmentsForUser(deps, ctx, user),
+    consents: (user) => (user.consents ?? []) as Array<'IMPACT_TRACKING' | 'PASSION_ANALYSIS' | 'ENRICHMENT' | 'PULSE'>,
+    teams: async (user, _args, ctx) => (await deps.store.collection(teams).find(requireScope(ctx), { memberIds: user.id })),
+  },
+  Team: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, teams).load(ref.id as string),
+    manager: (team, _args, ctx) => (team.managerId ? loaderOf(ctx, deps.store, users).load(team.managerId) : null),
+    members: async (team, _args, ctx) => (await loaderOf(ctx, deps.store, users).loadMany(team.memberIds)).filter((u): u is UserModel => u !== null && !(u instanceof Error)),
+    memberCount: (team) => team.memberIds.length,
+  },
+  Assignment: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, assignments).load(ref.id as string),
+  },
+  App: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, apps).load(ref.id as string),
+  },
+});
