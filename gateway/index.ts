@@ -15,7 +15,7 @@ import type { GatewayContext } from './context.ts';
 import { FORWARDED_HEADERS, PooledDataSource } from './data-source.ts';
 import { analyzeOperation } from './limits.ts';
 import { RateLimiter, rateLimitHeaders, type RateDecision } from './rate-limit.ts';
-import { subgraphsOf } from './supergraph.ts';
+import { subgraphsOf, supergraphForGateway } from './supergraph.ts';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -70,7 +70,7 @@ export const createGateway = (options: GatewayOptions): Gateway => {
   let upgrade: UpgradeHandler | null = null;
 
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
+    supergraphSdl: supergraphForGateway(options.supergraphSdl),
     buildService: ({ name, url }) => {
       const target = overrides[name.toLowerCase()] ?? url;
       if (!target) throw new Error(`No URL for subgraph ${name}: set MESH_SUBGRAPH_URL_${name.toUpperCase()}`);

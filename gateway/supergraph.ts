@@ -17,3 +17,13 @@ export const subgraphsOf = (supergraphSdl: string): Array<{ name: string; url: s
   }
   return result;
 };
+
+/**
+ * `@apollo/gateway` refuses supergraphs whose `@link(..., for: SECURITY)` features it does not know
+ * (`@authenticated`, `@requiresScopes`, `@policy` are Apollo Router features). In this product the
+ * subgraphs enforce those directives themselves (zero trust), so the gateway may plan over them:
+ * we drop only the `for: SECURITY` purpose of those links before handing the SDL to the gateway.
+ * The committed supergraph.graphql keeps them, so the same file works behind Apollo Router.
+ */
+export const supergraphForGateway = (supergraphSdl: string): string =>
+  supergraphSdl.replace(/(@link\(url: "https:\/\/specs\.apollo\.dev\/(?:authenticated|requiresScopes|policy)\/v[\d.]+"), for: SECURITY\)/g, '$1)');

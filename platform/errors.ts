@@ -165,12 +165,18 @@ export const errorExtensions = (error: unknown, correlationId: string): { messag
 };
 
 /** Apollo `formatError` shape: keeps locations and path, replaces extensions. */
-export const formatGraphQLError = (formatted: GraphQLFormattedError, error: unknown, correlationId: string): GraphQLFormattedError => {
+/**
+ * Apollo `formatError` shape: keeps locations and path, replaces extensions. Subgraphs leave out
+ * `http` (`includeHttp: false`): the gateway decides the client-facing status, so a partial result
+ * still answers 200 while a request that failed as a whole answers with its error's status.
+ */
+export const formatGraphQLError = (formatted: GraphQLFormattedError, error: unknown, correlationId: string, includeHttp = true): GraphQLFormattedError => {
   const { message, extensions } = errorExtensions(error, correlationId);
+  const { http, ...rest } = extensions;
   return {
     message,
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { ...extensions },
+    extensions: includeHttp ? { ...rest, http } : rest,
   };
 };

@@ -76,14 +76,15 @@ export const sendApolloResponse = async (res: ServerResponse, response: HTTPGrap
 };
 
 /**
- * GraphQL over HTTP answers 200 when there is data. When a request failed as a whole (no data),
- * the status of its first error decides (401, 403, 404, 429, ...), so HTTP clients see it too.
+ * GraphQL over HTTP answers 200 when there is data. When a request failed as a whole (no data, or
+ * every root field null), the status of its first error decides (401, 403, 404, ...).
  */
 const statusForBody = (status: number, body: string): number => {
   if (status !== 200 || body.length > 100_000 || !body.startsWith('{"errors"')) return status;
   try {
-    const parsed = JSON.parse(body) as { data?: unknown; errors?: Array<{ extensions?: { http?: { status?: number } } }> };
-    if (parsed.data !== undefined && parsed.data !== null) return status;
+    const parsed = JSON.parse(body) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { http?: { status?: number } } }> };
+    // Partial data answers 200; a request whose every root field failed answers with the error's status.
+    if (parsed.data && Object.values(parsed.data).some((value) => value !== null)) return status;
     const first = parsed.errors?.[0]?.extensions?.http?.status;
     return typeof first === 'number' && first >= 400 ? first : status;
   } catch {

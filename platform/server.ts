@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode } from 'graphql';
@@ -110,8 +111,8 @@ export const createSubgraphServer = (definition: SubgraphDefinition, deps: Subgr
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    plugins: [metricsPlugin(definition.name), loggingPlugin(), correlationPlugin<RequestContext>()],
-    formatError: (formatted, error) => formatGraphQLError(formatted, error, ''),
+    plugins: [metricsPlugin(definition.name), loggingPlugin(), correlationPlugin<RequestContext>(), ApolloServerPluginInlineTraceDisabled()],
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, '', false),
   });
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -312,6 +312,24 @@ const ENTITY_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
   ['names', /\b\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+)+/gu],
 ];
 
+/**
+ * Runs of capitalized words. A sentence's first word is capitalized anyway, so a run of three or more
+ * words at a sentence start loses its first word ("Contact Jane Doe" → "Jane Doe"); runs starting
+ * with a stopword ("The", "Our") are dropped.
+ */
+const namesIn = (text: string, pattern: RegExp): string[] => {
+  const out: string[] = [];
+  for (const m of text.matchAll(pattern)) {
+    let parts = m[0].split(/[ \t]+/);
+    const before = text.slice(0, m.index).trimEnd();
+    const atSentenceStart = before === '' || /[.!?:\n]$/.test(before) || /\n\s*$/.test(text.slice(0, m.index));
+    if (atSentenceStart && parts.length >= 3) parts = parts.slice(1);
+    if (STOPWORDS.has(parts[0].toLowerCase())) continue;
+    out.push(parts.join(' '));
+  }
+  return uniqueInOrder(out);
+};
+
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const extract = (request: CompletionRequest): Result => {
@@ -321,7 +339,7 @@ const extract = (request: CompletionRequest): Result => {
   for (const [name, pattern] of ENTITY_PATTERNS) {
     // Trailing sentence punctuation is not part of a URL or an email address.
     let values = uniqueInOrder((request.prompt.match(pattern) ?? []).map((v) => v.trim().replace(/[.,;:!?]+$/, '')));
-    if (name === 'names') values = values.filter((v) => !STOPWORDS.has(v.split(/\s+/)[0].toLowerCase()));
+    if (name === 'names') values = namesIn(request.prompt, pattern);
     if (values.length) {
       entities[name] = values;
       found += values.length;
@@ -371,6 +389,7 @@ const ANSWER_CUES: ReadonlyArray<readonly [RegExp, RegExp]> = [
   [/\bhow long\b/i, /\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+(?:second|minute|hour|day|week|month|year)s?\b/i],
   [/\bhow (?:many|much)\b/i, /\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b/i],
   [/\bwhen\b/i, /\b\d{4}\b|\b\d{1,2}:\d{2}\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|january|february|march|april|may|june|july|august|september|october|november|december|morning|evening|night|week|month|year)\b/i],
+  [/\b(?:why|caused?|reason)\b/i, /\b(?:because|due to|caused|traced|result of|root cause|owing to|since)\b/i],
   [/\bwho\b/i, /\b\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)*/u],
   [/\bwhere\b/i, /\b(?:in|at|on|near|from)\s+\p{Lu}/u],
 ];

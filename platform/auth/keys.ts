@@ -34,7 +34,7 @@ const loadOrCreate = async (file: string, alg: 'RS256' | 'EdDSA'): Promise<Signi
       privateJwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
     });
   }
-  const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
+  const privateKey = (await importJWK(privateJwk, alg, { extractable: true })) as CryptoKey;
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = privateJwk;
   const kid = privateJwk.kid ?? (await calculateJwkThumbprint(publicJwk));
   return { kid, alg, privateKey, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };

@@ -19,9 +19,17 @@ import {
   createTeam,
   setMyConsents,
   type IdentityDeps,
+  type Session,
 } from './commands.ts';
+import type { RequestContext } from '../../platform/context.ts';
 import type { UserModel } from './store.ts';
 import { apps, assignments, organizations, teams, users } from './store.ts';
+
+/** After a sign-in the rest of the request (the payload's user and organization) resolves as that user. */
+const actAs = async (deps: IdentityDeps, ctx: RequestContext, session: Session): Promise<Session> => {
+  ctx.principal = await deps.verifier.verify(session.accessToken);
+  return session;
+};
 
 /** Thin resolvers: argument mapping and authorization; the work is in commands.ts and domain/. */
 export const createResolvers = (deps: IdentityDeps): Resolvers => ({
@@ -42,15 +50,15 @@ export const createResolvers = (deps: IdentityDeps): Resolvers => ({
     apps: (_root, _args, ctx) => deps.store.collection(apps).find(requireScope(ctx), {}, { sort: { field: 'createdAt', direction: -1 } }),
   },
   Mutation: {
-    signIn: (_root, { input }, ctx) => signIn(deps, ctx, input),
-    refreshToken: (_root, { input }, ctx) => refreshSession(deps, ctx, input),
+    signIn: async (_root, { input }, ctx) => actAs(deps, ctx, await signIn(deps, ctx, input)),
+    refreshToken: async (_root, { input }, ctx) => actAs(deps, ctx, await refreshSession(deps, ctx, input)),
     createOrganization: (_root, { input }, ctx) => createOrganization(deps, ctx, input),
     createUser: (_root, { input }, ctx) => createUser(deps, ctx, input),
     registerApp: (_root, { input }, ctx) => registerApp(deps, ctx, input),
     issueAppToken: (_root, { input }, ctx) => issueAppToken(deps, ctx, input),
     assignStaff: (_root, { input }, ctx) => assignStaff(deps, ctx, input),
     endAssignment: (_root, args, ctx) => endAssignment(deps, ctx, args),
-    actAsOrganization: (_root, args, ctx) => actAsOrganization(deps, ctx, args.organizationId),
+    actAsOrganization: async (_root, args, ctx) => actAs(deps, ctx, await actAsOrganization(deps, ctx, args.organizationId)),
     createTeam: (_root, { input }, ctx) => createTeam(deps, ctx, input),
     setMyConsents: (_root, args, ctx) => setMyConsents(deps, ctx, args.scopes),
   },
