@@ -107,8 +107,9 @@ describe('local model: classify', () => {
   });
 
   it('does not count negated words as evidence', async () => {
-    const c = await run({ task: 'classify', prompt: 'This is not urgent at all, a small typo.', labels: ['low', 'urgent'] });
-    expect(c.label).toBe('low');
+    const c = await run({ task: 'classify', prompt: "This is not urgent, and it isn't critical either.", labels: ['urgent', 'critical', 'other'] });
+    expect(c.label).toBe('other');
+    expect(c.confidence).toBeCloseTo(1 / 3, 3);
   });
 
   it('uses keywords given per label in the system prompt', async () => {

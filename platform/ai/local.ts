@@ -338,8 +338,8 @@ const extract = (request: CompletionRequest): Result => {
   let found = 0;
   for (const [name, pattern] of ENTITY_PATTERNS) {
     // Trailing sentence punctuation is not part of a URL or an email address.
-    let values = uniqueInOrder((request.prompt.match(pattern) ?? []).map((v) => v.trim().replace(/[.,;:!?]+$/, '')));
-    if (name === 'names') values = namesIn(request.prompt, pattern);
+    const values =
+      name === 'names' ? namesIn(request.prompt, pattern) : uniqueInOrder((request.prompt.match(pattern) ?? []).map((v) => v.trim().replace(/[.,;:!?]+$/, '')));
     if (values.length) {
       entities[name] = values;
       found += values.length;

@@ -49,6 +49,53 @@ maybe('kafka bus', () => {
       await expect(createKafkaBus({ brokers: ['127.0.0.1:1'], clientId: 'unreachable', connectTimeoutMs: 1500 })).rejects.toThrow(/^KAFKA_BROKERS: cannot reach Kafka at 127\.0\.0\.1:1/);
     });
 
+    it('starts a new group at the beginning of its topics with fromBeginning, and at the end without', async () => {
+      const tenant = `t-${newId()}`;
+      const early = event(tenant, 'test.early');
+      early.topic = 'culture_events';
+      await bus.publish([early]);
+      const fromStart: string[] = [];
+      const fromEnd: string[] = [];
+      const subscriptions = [
+        await bus.subscribe({ group: `${clientId}-start`, topics: ['culture_events'], fromBeginning: true }, async (e) => {
+          if (e.tenantId === tenant) fromStart.push(e.id);
+        }),
+        await bus.subscribe({ group: `${clientId}-end`, topics: ['culture_events'] }, async (e) => {
+          if (e.tenantId === tenant) fromEnd.push(e.id);
+        }),
+      ];
+      const late = { ...event(tenant, 'test.late'), topic: 'culture_events' };
+      await bus.publish([late]);
+      await until('the late event in both groups', () => fromStart.includes(late.id) && fromEnd.includes(late.id));
+      for (const subscription of subscriptions) await subscription.close();
+      expect(fromStart).toEqual([early.id, late.id]);
+      expect(fromEnd).toEqual([late.id]);
+    });
+
+    it('resumes a group from its committed offset after all its members left', async () => {
+      const tenant = `t-${newId()}`;
+      const group = `${clientId}-resume`;
+      const seen: string[] = [];
+      const handler = async (e: EventEnvelope): Promise<void> => {
+        if (e.tenantId === tenant) seen.push(e.id);
+      };
+      const first = await bus.subscribe({ group, topics: ['org_events'] }, handler);
+      const one = event(tenant, 'test.resume');
+      await bus.publish([one]);
+      await until('the first event', () => seen.length === 1);
+      await first.close();
+      // Published while the group has no member: delivered when it comes back, and nothing twice.
+      const two = event(tenant, 'test.resume');
+      await bus.publish([two]);
+      const second = await bus.subscribe({ group, topics: ['org_events'] }, handler);
+      await until('the second event', () => seen.length >= 2);
+      const sentinel = event(tenant, 'test.resume');
+      await bus.publish([sentinel]);
+      await until('the sentinel', () => seen.includes(sentinel.id));
+      await second.close();
+      expect(seen).toEqual([one.id, two.id, sentinel.id]);
+    });
+
     it('replays from the earliest offset, from a point in time and from explicit offsets, without a group commit', async () => {
       const tenant = `t-${newId()}`;
       const type = `test.replay.${newId()}`;

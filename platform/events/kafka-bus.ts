@@ -194,7 +194,17 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
     let inFlight: Promise<void> = Promise.resolve();
     const timers = cancellableSleep();
 
+    /** Is the message's partition still assigned to this member? (False after a rebalance moved it.) */
+    const owns = (message: StringMessage): boolean => {
+      const assignments = consumer?.assignments;
+      if (!assignments) return true;
+      return assignments.some((a) => a.topic === message.topic && a.partitions.includes(message.partition));
+    };
+
     const deliver = async (message: StringMessage): Promise<void> => {
+      // Like the Java client, drop records fetched for a partition this member lost in a rebalance:
+      // its new owner starts from the committed offset, so handling it here would only duplicate it.
+      if (plan.commit && !owns(message)) return;
       let envelope: unknown;
       try {
         envelope = JSON.parse(message.value);

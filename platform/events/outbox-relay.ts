@@ -21,6 +21,7 @@ export const startOutboxRelay = (store: DocumentStore, bus: EventBus, logger: Lo
   let stopped = false;
   let failures = 0;
   let timer: NodeJS.Timeout | null = null;
+  let wake: (() => void) | null = null;
 
   const drain = async (): Promise<void> => {
     for (;;) {
@@ -46,7 +47,18 @@ export const startOutboxRelay = (store: DocumentStore, bus: EventBus, logger: Lo
         } catch (error) {
           failures += 1;
           logger.warn({ err: error, failures }, 'outbox relay: publish failed, will retry');
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** failures)));
+          // The backoff ends early on stop(), so shutting down during a bus outage does not wait it out.
+          await new Promise<void>((resolve) => {
+            const backoff = setTimeout(() => {
+              wake = null;
+              resolve();
+            }, Math.min(5000, 50 * 2 ** failures));
+            wake = () => {
+              clearTimeout(backoff);
+              wake = null;
+              resolve();
+            };
+          });
           again = !stopped;
         }
       } while (again && !stopped);
@@ -73,6 +85,7 @@ export const startOutboxRelay = (store: DocumentStore, bus: EventBus, logger: Lo
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      wake?.();
       await running;
     },
   };

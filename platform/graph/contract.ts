@@ -105,6 +105,7 @@ export const graphStoreContract = (name: string, makeStore: () => Promise<GraphS
         const nested = { id: 'a', label: 'X', props: { deep: { no: true } } } as unknown as GraphNode;
         await expectDomainError(store.mergeNode(scope, nested), 'INTERNAL_SERVER_ERROR');
         await expectDomainError(store.mergeNode(scope, node('a', 'X', { n: Number.NaN })), 'INTERNAL_SERVER_ERROR');
+        await expectDomainError(store.mergeNode(scope, node('a', 'X', JSON.parse('{"__proto__":"x"}') as GraphNode['props'])), 'INTERNAL_SERVER_ERROR');
         expect(await store.getNode(scope, 'a')).toBeNull();
       });
     });

@@ -88,10 +88,8 @@ export const tenantFileName = (tenantId: string): string => {
     else for (const byte of Buffer.from(ch, 'utf8')) out += `_${byte.toString(16).padStart(2, '0')}`;
   }
   if (out.length <= 200) return `${out}.json`;
-  return `~${createSha256(tenantId)}.json`;
+  return `~${createHash('sha256').update(tenantId).digest('hex')}.json`;
 };
-
-const createSha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
 const edgeKey = (from: string, type: string, to: string): string => JSON.stringify([from, type, to]);
 

@@ -23,13 +23,14 @@ export const checkName = (what: string, value: unknown): string => {
   return value;
 };
 
-/** Props are flat: string, finite number, boolean or null. Keys are non-empty. */
+/** Props are flat: string, finite number, boolean or null. Keys are non-empty (and not `__proto__`). */
 export const checkProps = (props: unknown): GraphProps => {
   if (props === undefined) return {};
   if (props === null || typeof props !== 'object' || Array.isArray(props)) throw bad('props must be a plain object');
   const out: GraphProps = {};
   for (const [key, value] of Object.entries(props as Record<string, unknown>)) {
-    if (!key) throw bad('prop keys must be non-empty');
+    // `__proto__` would be a prototype assignment, not a prop, on a plain object.
+    if (!key || key === '__proto__') throw bad('prop keys must be non-empty and not __proto__');
     if (value === null || typeof value === 'string' || typeof value === 'boolean') out[key] = value;
     else if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
     else throw bad(`prop ${key} must be a string, finite number, boolean or null`);

@@ -34,7 +34,7 @@ import { createPlanner, decodeCursor, encodeCursor, type CommitPlan } from './tr
 /**
  * Embedded DocumentStore: one NeDB file per subgraph under MESH_DATA_DIR.
  *
- * Layout: every document is `{ _id: "<collection>:<id>", _ct: "<collection>|<tenant>", ...doc }`.
+ * Layout: every document is `{ _id: "<collection>:<tenant>:<id>", _ct: "<collection>|<tenant>", ...doc }`.
  * `_ct` is indexed, so every read is confined to one tenant's slice of one collection.
  *
  * Atomicity: a commit first appends ONE write-ahead record holding the whole plan (documents and
@@ -52,7 +52,8 @@ const COMMIT = '__commit';
 const OUTBOX = '__outbox';
 const UNIQUE = '__unique';
 
-const rowId = (collection: string, id: string): string => `${collection}:${id}`;
+/** Row ids are physically per tenant: the same entity id in two tenants is two rows. */
+const rowId = (collection: string, tenantId: string, id: string): string => `${collection}:${tenantId}:${id}`;
 const sliceOf = (collection: string, tenantId: string): string => `${collection}|${tenantId}`;
 
 const strip = <T>(row: Row | null): Stored<T> | null => {
@@ -105,7 +106,7 @@ export const createEmbeddedStore = async (options: { dataDir: string; name: stri
       return [...new Set([...stored, ...inPlan])];
     };
     for (const put of plan.puts) {
-      const id = rowId(put.collection, put.doc.id);
+      const id = rowId(put.collection, plan.tenantId, put.doc.id);
       const current = await lookup(id);
       const slice = sliceOf(put.collection, plan.tenantId);
       if (put.expectVersion === null && current) throw new DomainError('ALREADY_EXISTS', `${put.collection} ${put.doc.id} already exists`);
@@ -139,7 +140,7 @@ export const createEmbeddedStore = async (options: { dataDir: string; name: stri
       }
     }
     for (const del of plan.deletes) {
-      const id = rowId(del.collection, del.id);
+      const id = rowId(del.collection, plan.tenantId, del.id);
       const current = await lookup(id);
       if (current && current._ct !== sliceOf(del.collection, plan.tenantId)) throw new DomainError('NOT_FOUND', `${del.collection} not found`, { hint: 'It may belong to another organization or not exist.' });
       if (!current || current.version !== del.expectVersion) throw new DomainError('CONFLICT', `${del.collection} ${del.id} was changed by someone else`, { hint: 'Reload it and try again.' });
@@ -178,12 +179,12 @@ export const createEmbeddedStore = async (options: { dataDir: string; name: stri
     return {
       async get(scope, id) {
         stats.roundTrips += 1;
-        const row = await db.findOneAsync({ _id: rowId(spec.name, id) });
+        const row = await db.findOneAsync({ _id: rowId(spec.name, scope.tenantId, id) });
         return row && row._ct === slice(scope) ? strip<T>(row) : null;
       },
       async getMany(scope, ids) {
         stats.roundTrips += 1;
-        const rows = await db.findAsync({ _id: { $in: ids.map((id) => rowId(spec.name, id)) } });
+        const rows = await db.findAsync({ _id: { $in: ids.map((id) => rowId(spec.name, scope.tenantId, id)) } });
         const byId = new Map(rows.filter((r) => r._ct === slice(scope)).map((r) => [r.id as string, r]));
         return ids.map((id) => strip<T>(byId.get(id) ?? null));
       },

@@ -50,6 +50,17 @@ maybe('mongo store', () => {
     await expect(createMongoStore({ uri: 'mongodb://user:secret@127.0.0.1:1', name: 'x', serverSelectionTimeoutMS: 500 })).rejects.toThrow(/^MONGODB_URI: cannot reach MongoDB at mongodb:\/\/\*\*\*@127\.0\.0\.1:1/);
   });
 
+  it("uses session transactions only where the server has them, and refuses a forced 'session' mode elsewhere", async () => {
+    const store = await open();
+    const { detail } = await store.health();
+    await store.close();
+    if (detail.includes('write-ahead')) {
+      await expect(open({ transactions: 'session' })).rejects.toThrow(/^MONGODB_URI: .* does not support multi-document transactions/);
+    } else {
+      expect(detail).toMatch(/session transactions/);
+    }
+  });
+
   it('creates the spec indexes with tenantId first, unique per tenant', async () => {
     const store = await open();
     try {

@@ -16,12 +16,15 @@ import { createPlanner, decodeCursor, encodeCursor, uniqueKeys, type CommitPlan,
  * with `tenantId`, so a spec's unique index is unique per tenant; they are created when the store
  * first sees the collection, before its first read or write.
  *
- * Tenancy: every query the adapter sends carries `tenantId` from the scope; filters cannot name
- * `tenantId`, `_id` or operators at the top level.
+ * Tenancy: every read and write made for a caller carries `tenantId` from the scope (updates and
+ * removals are filtered by `_id`, `tenantId` and `version`); filters cannot name `tenantId`, `_id` or
+ * operators at the top level. Document ids are global: inserting an id another tenant holds fails
+ * with ALREADY_EXISTS (ids are ULIDs, so this reveals nothing guessable).
  *
  * Commits, two modes (`transactions` option, default `auto`):
  * - `session`: a multi-document transaction (replica set or sharded cluster). Version-checked writes,
- *   the unique indexes and the outbox rows commit or abort together.
+ *   the unique indexes and the outbox rows commit or abort together. `auto` picks it when the server
+ *   reports a replica set or mongos with sessions; forcing it on a server without them fails at start.
  * - `write-ahead`: for servers without transactions (a standalone mongod, or the `mongo-java-server`
  *   emulator the testbed runs). Like the embedded adapter: the plan is checked (versions, per-tenant
  *   uniques), then ONE `__commits` document holding the whole plan, with before-images, is inserted,
@@ -220,13 +223,20 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Docu
   if (!db) throw new Error(`MONGODB_URI: connected to ${redact(options.uri)} but no database handle`);
 
   const mode = options.transactions ?? 'auto';
-  const useSessions = mode === 'session' || (mode === 'auto' && (await supportsTransactions(connection)));
+  const transactional = mode === 'write-ahead' ? false : await supportsTransactions(connection);
+  if (mode === 'session' && !transactional) {
+    await connection.close();
+    throw new Error(`MONGODB_URI: ${redact(options.uri)} does not support multi-document transactions (it is not a replica set or mongos); use transactions 'auto' or 'write-ahead'.`);
+  }
+  const useSessions = transactional;
   const commits = db.collection<CommitRecord>(COMMITS);
   const outbox = db.collection<OutboxRow>(OUTBOX);
   const counters = db.collection<{ _id: string; seq: number }>(COUNTERS);
   await outbox.createIndex({ seq: 1 }, { unique: true });
   await outbox.createIndex({ pending: 1, seq: 1 }, { sparse: true });
   await outbox.createIndex({ tenantId: 1, topic: 1, seq: 1 });
+  // The counter exists before any transaction needs it (no implicit creation inside one).
+  await counters.updateOne({ _id: 'outbox' }, { $setOnInsert: { seq: 0 } }, { upsert: true });
 
   const provenance = createProvenanceFactory(options.name, 'mongo');
   const stats = { roundTrips: 0 };

@@ -318,6 +318,12 @@ export const listDirectory = async (deps: IdentityDeps, _ctx: RequestContext, ar
   return connectionOf({ ...page, items: page.items.map((entry): OrganizationModel => ({ ...entry, id: entry.organizationId })) });
 };
 
+/** The platform directory's view of one organization (platform admins only). */
+export const directoryEntry = async (deps: IdentityDeps, organizationId: string): Promise<OrganizationModel | null> => {
+  const entry = await deps.store.collection(directory).get(platformScope(), organizationId);
+  return entry ? { ...entry, id: entry.organizationId } : null;
+};
+
 export const assignmentsForOrganization = (deps: IdentityDeps, ctx: RequestContext): Promise<AssignmentModel[]> =>
   deps.store.collection(assignments).find(requireScope(ctx), { active: true }, { sort: { field: 'startedAt', direction: -1 } });
 

@@ -12,6 +12,7 @@ import {
   endAssignment,
   issueAppToken,
   listDirectory,
+  directoryEntry,
   listUsers,
   refreshSession,
   registerApp,
@@ -64,15 +65,23 @@ export const createResolvers = (deps: IdentityDeps): Resolvers => ({
   },
   Organization: {
     __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, organizations).load(ref.id as string),
-    members: (_org, args, ctx) => listUsers(deps, ctx, args),
-    assignments: (_org, _args, ctx) => assignmentsForOrganization(deps, ctx),
+    // Members and assignments are read in the caller's tenant, so only for the caller's own organization.
+    members: (org, args, ctx) => (org.id === requireScope(ctx).tenantId ? listUsers(deps, ctx, args) : Promise.reject(notFound('Organization'))),
+    assignments: (org, _args, ctx) => (org.id === requireScope(ctx).tenantId ? assignmentsForOrganization(deps, ctx) : Promise.reject(notFound('Organization'))),
   },
   User: {
     __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, users).load(ref.id as string),
     organization: async (user, _args, ctx) => {
-      const org = user.organizationId === requirePrincipal(ctx).tenantId ? await loaderOf(ctx, deps.store, organizations).load(user.organizationId) : null;
-      if (!org) throw notFound('Organization');
-      return org;
+      const principal = requirePrincipal(ctx);
+      if (user.organizationId === principal.tenantId) {
+        const org = await loaderOf(ctx, deps.store, organizations).load(user.organizationId);
+        if (org) return org;
+      } else if (principal.platformAdmin) {
+        // A platform admin provisioning another organization sees its directory entry, never its data.
+        const entry = await directoryEntry(deps, user.organizationId);
+        if (entry) return entry;
+      }
+      throw notFound('Organization');
     },
     assignments: (user, _args, ctx) => assignmentsForUser(deps, ctx, user),
     consents: (user) => (user.consents ?? []) as Array<'IMPACT_TRACKING' | 'PASSION_ANALYSIS' | 'ENRICHMENT' | 'PULSE'>,

@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Socket } from 'node:net';
+import { ulid } from 'ulid';
+import WebSocket from 'ws';
+import { createMemoryBus } from '../../platform/events/memory-bus.ts';
+import type { EventBus } from '../../platform/events/port.ts';
+import { record, serveEngine, waitUntil, type Recording } from './client.ts';
+import { createSubscriptionEngine, type SubscriptionEngine } from './engine.ts';
+import { startTestFederation, type TestFederation } from './fixture.ts';
+import { liveSpecsOf } from './live.ts';
+
+const TIMELINE = `subscription Timeline($kinds: [String!], $after: ID) { timeline(kinds: $kinds, after: $after) { id kind summary accountName } }`;
+
+let fed: TestFederation;
+let bus: EventBus;
+let engine: SubscriptionEngine;
+let served: Awaited<ReturnType<typeof serveEngine>>;
+const open: Recording[] = [];
+
+const sub = async (token: string | null, query = TIMELINE, variables: Record<string, unknown> = {}, url = served.url, on = engine): Promise<Recording> => {
+  const before = on.stats.subscriptions;
+  const recording = await record(url, token, query, variables);
+  open.push(recording);
+  if (!recording.closed && !recording.failure) await waitUntil(() => on.stats.subscriptions > before || recording.failure !== null, 'subscription registered');
+  return recording;
+};
+const ids = (r: Recording, key = 'timeline'): string[] => r.messages.map((m) => (m.data?.[key] as { id: string }).id);
+
+beforeAll(async () => {
+  fed = await startTestFederation();
+  bus = createMemoryBus();
+  engine = await createSubscriptionEngine({ gateway: fed.gateway, bus });
+  fed.gateway.setUpgradeHandler(engine);
+  served = await serveEngine(fed.gateway, engine);
+});
+
+afterAll(async () => {
+  for (const r of open) await r.dispose().catch(() => undefined);
+  await served.stop();
+  await engine.close();
+  await fed.stop();
+});
+
+describe('@live in the supergraph', () => {
+  it('composes onto the Subscription fields with its arguments, and the gateway serves Subscription', () => {
+    expect(fed.supergraphSdl).toContain('@link(url: "https://cognitive-mesh.dev/live/v1.0", import: ["@live"])');
+    const specs = liveSpecsOf(fed.supergraphSdl);
+    expect(specs.get('timeline')).toEqual({ field: 'timeline', topics: ['org_events', 'support_events'], types: null, refetch: 'timelineEvent' });
+    expect(specs.get('alerts')).toEqual({ field: 'alerts', topics: ['impact_events'], types: ['impact.alert.raised'], refetch: 'alert' });
+    expect(fed.gateway.apiSchema?.getSubscriptionType()?.getFields().timeline).toBeDefined();
+  });
+});
+
+describe('authentication on connection_init', () => {
+  it('closes 4401 without a token and 4403 with a forged one', async () => {
+    const missing = await record(served.url, null, TIMELINE);
+    await waitUntil(() => missing.closed !== null, 'close');
+    expect(missing.closed?.code).toBe(4401);
+    expect(missing.closed?.reason).toMatch(/^Unauthorized: /);
+    const forged = await record(served.url, await fed.forgedToken('t1'), TIMELINE);
+    await waitUntil(() => forged.closed !== null, 'close');
+    expect(forged.closed?.code).toBe(4403);
+    expect(forged.closed?.reason).toMatch(/^Forbidden: .+/);
+    await missing.dispose();
+    await forged.dispose();
+  });
+
+  it('closes 4401 "Token expired" when the token expires mid-connection', async () => {
+    const r = await sub(await fed.token('t1', ['ADMIN'], 2));
+    expect(r.closed).toBeNull();
+    await waitUntil(() => r.closed !== null, 'expiry close', 10_000);
+    expect(r.closed).toEqual({ code: 4401, reason: 'Token expired' });
+  });
+
+  it('rejects unknown fields with a validation error', async () => {
+    const r = await record(served.url, await fed.token('t1'), 'subscription { nope { id } }');
+    open.push(r);
+    await waitUntil(() => r.failure !== null, 'error');
+    const errors = r.failure as Array<{ message: string; extensions: { code: string } }>;
+    expect(errors[0].message).toMatch(/Cannot query field "nope" on type "Subscription"/);
+    expect(errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
+
+describe('delivery', () => {
+  it('delivers fields from two subgraphs, and never another tenant’s event', async () => {
+    const a = await sub(await fed.token('t1'));
+    const b = await sub(await fed.token('t2'));
+    const e1 = fed.event('t1', { kind: 'org.created' });
+    await bus.publish([e1]);
+    const e2 = fed.event('t2', { kind: 'org.created' });
+    await bus.publish([e2]);
+    await waitUntil(() => a.messages.length >= 1 && b.messages.length >= 1, 'both deliveries');
+    expect(a.messages[0].data).toEqual({ timeline: { id: e1.id, kind: 'org.created', summary: `org.created ${e1.id}`, accountName: 'Account of t1' } });
+    expect(ids(b)).toEqual([e2.id]);
+    expect(b.messages[0].data?.timeline).toMatchObject({ accountName: 'Account of t2' });
+    await a.dispose();
+    await b.dispose();
+  });
+
+  it('filters by kinds (event type) and applies the generic argument filter rule', async () => {
+    const token = await fed.token('t1');
+    const r = await sub(token, TIMELINE, { kinds: ['support.ticket.opened'] });
+    const alerts = await sub(token, 'subscription { alerts(teamId: "T1", severities: ["HIGH", "CRITICAL"]) { id severity } }');
+    const events = [
+      fed.event('t1', { kind: 'org.created' }),
+      fed.event('t1', { kind: 'support.ticket.opened', topic: 'support_events' }),
+      fed.event('t1', { kind: 'org.updated' }),
+      fed.event('t1', { kind: 'support.ticket.opened', topic: 'support_events' }),
+    ];
+    const alertEvents = [
+      fed.event('t1', { kind: 'a1', type: 'impact.alert.raised', topic: 'impact_events', typename: 'Alert', teamId: 'T1', severity: 'LOW' }),
+      fed.event('t1', { kind: 'a2', type: 'impact.alert.raised', topic: 'impact_events', typename: 'Alert', teamId: 'T2', severity: 'HIGH' }),
+      fed.event('t1', { kind: 'a3', type: 'impact.alert.resolved', topic: 'impact_events', typename: 'Alert', teamId: 'T1', severity: 'HIGH' }),
+      fed.event('t1', { kind: 'a4', type: 'impact.alert.raised', topic: 'impact_events', typename: 'Alert', teamId: 'T1', severity: 'CRITICAL' }),
+    ];
+    await bus.publish([...events, ...alertEvents]);
+    await waitUntil(() => r.messages.length >= 2 && alerts.messages.length >= 1, 'filtered deliveries');
+    expect(ids(r)).toEqual([events[1].id, events[3].id]);
+    expect(alerts.messages.map((m) => m.data)).toEqual([{ alerts: { id: alertEvents[3].id, severity: 'CRITICAL' } }]);
+    await r.dispose();
+    await alerts.dispose();
+  });
+
+  it('shares one resolution among identical subscribers, and applies the owning subgraph’s privacy rule per scope', async () => {
+    const admins = await Promise.all(Array.from({ length: 10 }, async () => sub(await fed.token('t1', ['ADMIN']))));
+    const member = await sub(await fed.token('t1', ['MEMBER']));
+    const before = engine.stats.resolutions;
+    const e = fed.event('t1', { kind: 'org.updated' });
+    await bus.publish([e]);
+    await waitUntil(() => admins.every((a) => a.messages.length === 1) && member.messages.length === 1, 'ten deliveries');
+    // 10 identical admins: 1 resolution; the member has another authorization scope: 1 more.
+    expect(engine.stats.resolutions - before).toBe(2);
+    const restricted = fed.event('t1', { kind: 'org.audit', restricted: true });
+    const marker = fed.event('t1', { kind: 'org.marker' });
+    await bus.publish([restricted, marker]);
+    await waitUntil(() => member.messages.length === 2 && admins.every((a) => a.messages.length === 3), 'deliveries');
+    expect(ids(member)).toEqual([e.id, marker.id]);
+    expect(ids(admins[0])).toEqual([e.id, restricted.id, marker.id]);
+    await Promise.all([...admins, member].map((r) => r.dispose()));
+  });
+});
+
+describe('resume with after', () => {
+  it('replays exactly the missed events, then continues live', async () => {
+    const token = await fed.token('t3');
+    const first = await sub(token);
+    const [e1, e2] = [fed.event('t3', { kind: 'k' }), fed.event('t3', { kind: 'k' })];
+    await bus.publish([e1, e2]);
+    await waitUntil(() => first.messages.length === 2, 'first two');
+    await first.dispose();
+    await waitUntil(() => engine.stats.subscriptions === 0, 'unsubscribed');
+    const missed = [fed.event('t3', { kind: 'k' }), fed.event('t3', { kind: 'k' }), fed.event('t3', { kind: 'k' })];
+    await bus.publish(missed);
+    await bus.publish([missed[1]]); // a redelivery (at least once) is not replayed twice
+    const again = await sub(token, TIMELINE, { after: e2.id });
+    const live = fed.event('t3', { kind: 'k' });
+    await bus.publish([live]);
+    await waitUntil(() => again.messages.length >= 4, 'replay and live');
+    expect(ids(again)).toEqual([...missed.map((m) => m.id), live.id]);
+    await again.dispose();
+  });
+
+  it('refuses an after older than the replay window with REPLAY_WINDOW_EXCEEDED', async () => {
+    const r = await record(served.url, await fed.token('t3'), TIMELINE, { after: ulid(Date.now() - 86_400_000) });
+    open.push(r);
+    await waitUntil(() => r.failure !== null, 'error');
+    const errors = r.failure as Array<{ message: string; extensions: { code: string; hint: string } }>;
+    expect(errors[0].extensions.code).toBe('REPLAY_WINDOW_EXCEEDED');
+    expect(errors[0].extensions.hint).toMatch(/query/);
+  });
+});
+
+describe('slow consumers', () => {
+  it('closes a client that never reads with 4429, while a normal client keeps receiving', async () => {
+    const slowBus = createMemoryBus();
+    const small = await createSubscriptionEngine({ gateway: fed.gateway, bus: slowBus, queueLimit: 4, maxBufferedBytes: 256 * 1024, closeGraceMs: 60_000 });
+    const server = await serveEngine(fed.gateway, small);
+    try {
+      const normal = await sub(await fed.token('t4'), TIMELINE, {}, server.url, small);
+      const token = await fed.token('t4');
+      const raw = new WebSocket(server.url, 'graphql-transport-ws');
+      let closed: { code: number; reason: string } | null = null;
+      raw.on('close', (code, reason) => {
+        closed = { code, reason: reason.toString() };
+      });
+      let acked = false;
+      raw.on('message', (data) => {
+        if (JSON.parse(String(data)).type === 'connection_ack') acked = true;
+      });
+      await new Promise((resolve) => raw.once('open', resolve));
+      raw.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+      await waitUntil(() => acked, 'raw ack');
+      raw.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { timeline { id blob(bytes: 262144) } }' } }));
+      await waitUntil(() => small.stats.subscriptions === 2, 'raw subscribed');
+      // Stop reading: from now on the server's writes pile up in the kernel, then in its buffer.
+      (raw as unknown as { _socket: Socket })._socket.pause();
+      const events = Array.from({ length: 120 }, () => fed.event('t4', { kind: 'k' }));
+      for (const event of events) await slowBus.publish([event]);
+      await waitUntil(() => small.stats.slowConsumerCloses === 1, 'slow consumer cut off', 20_000);
+      await waitUntil(() => normal.messages.length === events.length, 'normal client got everything', 20_000);
+      expect(ids(normal)).toEqual(events.map((e) => e.id));
+      expect(normal.closed).toBeNull();
+      // Read again: after the data already sent, the close frame says why.
+      (raw as unknown as { _socket: Socket })._socket.resume();
+      await waitUntil(() => closed !== null, 'raw close frame', 20_000);
+      expect(closed).toEqual({ code: 4429, reason: 'Slow consumer: buffer limit exceeded' });
+      await normal.dispose();
+    } finally {
+      await server.stop();
+      await small.close();
+    }
+  });
+});
+
+describe('several gateway instances on one bus', () => {
+  it('each engine has its own consumer group and delivers to its own sockets', async () => {
+    const second = await createSubscriptionEngine({ gateway: fed.gateway, bus });
+    const server2 = await serveEngine(fed.gateway, second);
+    try {
+      expect(second.group).not.toBe(engine.group);
+      const token = await fed.token('t5');
+      const one = await sub(token);
+      const two = await sub(token, TIMELINE, {}, server2.url, second);
+      const e = fed.event('t5', { kind: 'k' });
+      await bus.publish([e]);
+      await waitUntil(() => one.messages.length === 1 && two.messages.length === 1, 'both instances deliver');
+      expect(ids(one)).toEqual([e.id]);
+      expect(ids(two)).toEqual([e.id]);
+      await one.dispose();
+      await two.dispose();
+    } finally {
+      await server2.stop();
+      await second.close();
+    }
+  });
+});

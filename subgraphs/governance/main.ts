@@ -1,0 +1,4 @@
+import { runSubgraphMain } from '../../platform/main.ts';
+import { createGovernanceSubgraph } from './index.ts';
+
+await runSubgraphMain('governance', createGovernanceSubgraph);

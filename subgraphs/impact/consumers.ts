@@ -1,0 +1,34 @@
+import { consumeOnce } from '../../platform/events/consume.ts';
+import { systemScope } from '../../platform/context.ts';
+import type { BusSubscription } from '../../platform/events/port.ts';
+import { CONSENT_SCOPES, type ConsentScope } from './domain/validation.ts';
+import type { ImpactDeps } from './shared.ts';
+import { impactConsents, pulseTeams } from './store.ts';
+
+/**
+ * Mirrors identity's facts the engines need:
+ * - `user.consent_changed` (client_events) → the person's ImpactConsent with basis IDENTITY;
+ * - `team.created` (org_events) → the team is registered for pulses with its member count.
+ */
+export const startConsumers = async (deps: ImpactDeps): Promise<BusSubscription[]> => {
+  const consent = await consumeOnce(deps.bus, deps.store, { consumer: 'impact.consent-mirror', topics: ['client_events'], types: ['user.consent_changed'] }, async (event, tx) => {
+    const personId = event.subject.id;
+    const raw = Array.isArray(event.payload.consents) ? (event.payload.consents as unknown[]) : [];
+    const scopes = [...new Set(raw.filter((s): s is ConsentScope => typeof s === 'string' && (CONSENT_SCOPES as readonly string[]).includes(s)))].sort();
+    const scope = systemScope(event.tenantId, 'mirror identity consent');
+    const provenance = deps.provenance.build({ method: 'IMPORT', inputs: { eventId: event.id, personId, scopes }, explanation: `Consent mirrored from identity (${event.type}).` }, event.correlationId);
+    const existing = await deps.store.collection(impactConsents).findOne(scope, { personId });
+    if (existing) tx.update(impactConsents, existing, { scopes, basis: 'IDENTITY' }, provenance);
+    else tx.insert(impactConsents, { personId, scopes, basis: 'IDENTITY' }, provenance);
+  });
+  const teams = await consumeOnce(deps.bus, deps.store, { consumer: 'impact.team-mirror', topics: ['org_events'], types: ['team.created'] }, async (event, tx) => {
+    const memberCount = typeof event.payload.memberCount === 'number' ? event.payload.memberCount : Array.isArray(event.payload.memberIds) ? event.payload.memberIds.length : 0;
+    if (memberCount < 1) return;
+    const scope = systemScope(event.tenantId, 'mirror identity team');
+    const provenance = deps.provenance.build({ method: 'IMPORT', inputs: { eventId: event.id, teamId: event.subject.id, memberCount }, explanation: 'Team registered for pulses from identity (team.created).' }, event.correlationId);
+    const existing = await deps.store.collection(pulseTeams).get(scope, event.subject.id);
+    if (existing) tx.update(pulseTeams, existing, { memberCount }, provenance);
+    else tx.insert(pulseTeams, { id: event.subject.id, memberCount }, provenance);
+  });
+  return [consent, teams];
+};

@@ -1,0 +1,3 @@
+import { runSubgraphMain } from '../../platform/main.ts';
+import { createImplementationSubgraph } from './index.ts';
+await runSubgraphMain('implementation', createImplementationSubgraph);

@@ -1,0 +1,3 @@
+import { runSubgraphMain } from '../../platform/main.ts';
+import { createLifecycleSubgraph } from './index.ts';
+await runSubgraphMain('lifecycle', createLifecycleSubgraph);

@@ -1,0 +1,115 @@
+import { loaderOf } from '../../platform/store/loader.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
+import {
+  assignVariant,
+  copilotWorkList,
+  createExperiment,
+  currentStage,
+  healthComponentsOf,
+  healthHistory,
+  healthWeights,
+  latestHealth,
+  listCopilotTasks,
+  listExperiments,
+  listHealthAlerts,
+  listTickets,
+  listTimeline,
+  listTransitions,
+  openTicket,
+  recordExperimentOutcome,
+  recordHealthSignals,
+  resolveTicket,
+  scheduleOf,
+  setCopilotTaskStatus,
+  setHealthWeights,
+  setLifecycleStage,
+  setSupportSettings,
+  supportSettings,
+  supportStats,
+  timelineDigest,
+  variantsOf,
+  visibleTimelineEvent,
+  type LifecycleDeps,
+} from './commands.ts';
+import { copilotTasks, experimentAssignments, experiments, healthAlerts, healthScores, lifecycleTransitions, supportTickets, timelineEvents } from './store.ts';
+
+/** Thin resolvers: argument mapping, then commands.ts and domain/. */
+export const createResolvers = (deps: LifecycleDeps): Resolvers => ({
+  Query: {
+    healthWeights: (_root, _args, ctx) => healthWeights(deps, ctx),
+    healthAlerts: (_root, args, ctx) => listHealthAlerts(deps, ctx, args),
+    copilotTasks: (_root, args, ctx) => listCopilotTasks(deps, ctx, args),
+    timeline: (_root, args, ctx) => listTimeline(deps, ctx, args),
+    timelineEvent: async (_root, args, ctx) => visibleTimelineEvent(ctx, await loaderOf(ctx, deps.store, timelineEvents).load(args.id)),
+    timelineDigest: (_root, args, ctx) => timelineDigest(deps, ctx, args),
+    copilotWorkList: (_root, args, ctx) => copilotWorkList(deps, ctx, args),
+    supportTicket: (_root, args, ctx) => loaderOf(ctx, deps.store, supportTickets).load(args.id),
+    supportTickets: (_root, args, ctx) => listTickets(deps, ctx, args),
+    supportStats: (_root, _args, ctx) => supportStats(deps, ctx),
+    supportSettings: (_root, _args, ctx) => supportSettings(deps, ctx),
+    experiment: (_root, args, ctx) => loaderOf(ctx, deps.store, experiments).load(args.id),
+    experiments: (_root, args, ctx) => listExperiments(deps, ctx, args),
+  },
+  Mutation: {
+    recordHealthSignals: (_root, { input }, ctx) => recordHealthSignals(deps, ctx, input),
+    setHealthWeights: (_root, { input }, ctx) => setHealthWeights(deps, ctx, input),
+    setLifecycleStage: (_root, { input }, ctx) => setLifecycleStage(deps, ctx, input),
+    setCopilotTaskStatus: (_root, args, ctx) => setCopilotTaskStatus(deps, ctx, args),
+    openTicket: (_root, { input }, ctx) => openTicket(deps, ctx, input),
+    resolveTicket: (_root, args, ctx) => resolveTicket(deps, ctx, args),
+    setSupportSettings: (_root, { input }, ctx) => setSupportSettings(deps, ctx, input),
+    createExperiment: (_root, { input }, ctx) => createExperiment(deps, ctx, input),
+    assignVariant: (_root, args, ctx) => assignVariant(deps, ctx, args),
+    recordExperimentOutcome: (_root, args, ctx) => recordExperimentOutcome(deps, ctx, args),
+  },
+  Experiment: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, experiments).load(ref.id as string),
+    variants: (experiment, _args, ctx) => variantsOf(deps, ctx, experiment),
+  },
+  ExperimentAssignment: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, experimentAssignments).load(ref.id as string),
+    experiment: (assignment, _args, ctx) => loaderOf(ctx, deps.store, experiments).load(assignment.experimentId),
+    content: async (assignment, _args, ctx) => {
+      const experiment = await loaderOf(ctx, deps.store, experiments).load(assignment.experimentId);
+      return experiment?.variants.find((v) => v.key === assignment.variantKey)?.content ?? '';
+    },
+  },
+  Organization: {
+    __resolveReference: (ref) => ({ id: ref.id as string }),
+    health: (org, _args, ctx) => latestHealth(deps, ctx, org.id),
+    healthHistory: (org, args, ctx) => healthHistory(deps, ctx, org.id, args),
+    lifecycle: (org, _args, ctx) => currentStage(deps, ctx, org.id),
+    lifecycleTransitions: (org, args, ctx) => listTransitions(deps, ctx, org.id, args),
+  },
+  HealthScore: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, healthScores).load(ref.id as string),
+    components: (score) => healthComponentsOf(score),
+  },
+  HealthAlert: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, healthAlerts).load(ref.id as string),
+    healthScore: (alert, _args, ctx) => loaderOf(ctx, deps.store, healthScores).load(alert.healthScoreId),
+    task: (alert, _args, ctx) => loaderOf(ctx, deps.store, copilotTasks).load(alert.taskId),
+    raisedAt: (alert) => alert.createdAt,
+  },
+  CopilotTask: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, copilotTasks).load(ref.id as string),
+  },
+  LifecycleState: {
+    messagingSchedule: (state, _args, ctx) => scheduleOf(deps, ctx, state),
+  },
+  LifecycleTransition: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, lifecycleTransitions).load(ref.id as string),
+  },
+  TimelineEvent: {
+    __resolveReference: async (ref, ctx) => visibleTimelineEvent(ctx, await loaderOf(ctx, deps.store, timelineEvents).load(ref.id as string)),
+    actor: (event) => (event.actorKind === 'user' ? { id: event.actorId } : null),
+  },
+  SupportTicket: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, supportTickets).load(ref.id as string),
+    openedBy: (ticket) => ({ id: ticket.openedBy }),
+    resolvedBy: (ticket) => (ticket.resolvedBy ? { id: ticket.resolvedBy } : null),
+    matchedTicket: (ticket, _args, ctx) => (ticket.matchedTicketId ? loaderOf(ctx, deps.store, supportTickets).load(ticket.matchedTicketId) : null),
+    escalationTask: (ticket, _args, ctx) => (ticket.escalationTaskId ? loaderOf(ctx, deps.store, copilotTasks).load(ticket.escalationTaskId) : null),
+    slaBreached: (ticket) => (ticket.resolvedAt ? ticket.resolvedAt > ticket.slaDueAt : Date.now() > Date.parse(ticket.slaDueAt)),
+  },
+});

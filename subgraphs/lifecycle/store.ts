@@ -1,0 +1,164 @@
+import { defineCollection, type Stored } from '../../platform/store/port.ts';
+import type { HealthBand, HealthComponentName, HealthSignals, HealthWeights } from './domain/health.ts';
+import type { LifecycleStage } from './domain/lifecycle.ts';
+import type { TimelineSeverity } from './domain/timeline.ts';
+import type { SupportChannel, SupportUrgency } from './domain/support.ts';
+
+/** One daily health score of the tenant organization (one document per UTC day; a later reading replaces the day's). */
+export interface HealthScoreDoc {
+  day: string;
+  observedAt: string;
+  score: number;
+  band: HealthBand;
+  signals: HealthSignals;
+  components: Record<HealthComponentName, number>;
+  weights: HealthWeights;
+}
+
+/** Per-organization settings of this subgraph (one document per tenant, id `settings`). */
+export interface LifecycleSettingsDoc {
+  healthWeights: HealthWeights;
+  autoResolveThreshold: number;
+}
+
+export type HealthAlertKind = 'SCORE_DROP' | 'SUSTAINED_RED';
+
+export interface HealthAlertDoc {
+  kind: HealthAlertKind;
+  healthScoreId: string;
+  day: string;
+  score: number;
+  band: HealthBand;
+  dropPoints: number | null;
+  redDays: number | null;
+  message: string;
+  taskId: string;
+}
+
+export type CopilotTaskKind = 'HEALTH_PLAYBOOK' | 'RESPOND_TO_ESCALATION';
+export type CopilotAudience = 'SALES' | 'ONBOARDING' | 'SUPPORT' | 'SUCCESS';
+export type CopilotTaskPriority = 'HIGH' | 'MEDIUM' | 'LOW';
+export type CopilotTaskStatus = 'OPEN' | 'ACCEPTED' | 'DEFERRED' | 'DONE';
+
+export interface CopilotTaskDoc {
+  kind: CopilotTaskKind;
+  audience: CopilotAudience;
+  title: string;
+  context: string;
+  recommendedActions: string[];
+  priority: CopilotTaskPriority;
+  status: CopilotTaskStatus;
+  dueAt: string;
+  subjectTypename: string;
+  subjectId: string;
+}
+
+/** The organization's current lifecycle stage (one document per tenant, id `stage`). */
+export interface LifecycleStateDoc {
+  stage: LifecycleStage;
+  since: string;
+}
+
+export interface LifecycleTransitionDoc {
+  from: LifecycleStage | null;
+  to: LifecycleStage;
+  reason: string;
+  at: string;
+  automatic: boolean;
+}
+
+/** One domain event of any family, as the Copilot's timeline shows it. The id is the event id. */
+export interface TimelineEventDoc {
+  kind: string;
+  topic: string;
+  occurredAt: string;
+  summary: string;
+  subjectTypename: string;
+  subjectId: string;
+  actorId: string;
+  actorKind: 'user' | 'app' | 'system';
+  severity: TimelineSeverity;
+  correlationId: string;
+}
+
+export type SupportTicketStatus = 'RESOLVED' | 'ESCALATED';
+
+export interface SupportTicketDoc {
+  channel: SupportChannel;
+  subject: string;
+  body: string;
+  urgency: SupportUrgency;
+  status: SupportTicketStatus;
+  openedBy: string;
+  openedAt: string;
+  slaDueAt: string;
+  attemptedResolution: string | null;
+  confidence: number;
+  matchedTicketId: string | null;
+  autoResolved: boolean;
+  escalated: boolean;
+  escalationReason: string | null;
+  escalationTaskId: string | null;
+  resolution: string | null;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+}
+
+export interface ExperimentVariantDoc {
+  key: string;
+  content: string;
+  /** Recipients assigned to the variant. */
+  assigned: number;
+  /** Outcomes recorded (converted or not). */
+  outcomes: number;
+  conversions: number;
+}
+
+/** A multi-armed bandit experiment over message variants (Thompson sampling). */
+export interface ExperimentDoc {
+  name: string;
+  minShare: number;
+  variants: ExperimentVariantDoc[];
+}
+
+/** A recipient's sticky assignment to one variant, and its outcome once known. */
+export interface ExperimentAssignmentDoc {
+  experimentId: string;
+  recipientId: string;
+  variantKey: string;
+  explored: boolean;
+  converted: boolean | null;
+  outcomeAt: string | null;
+}
+
+export const healthScores = defineCollection<HealthScoreDoc>('lifecycle_health_scores', [{ fields: ['day'], unique: true }]);
+export const settings = defineCollection<LifecycleSettingsDoc>('lifecycle_settings');
+export const healthAlerts = defineCollection<HealthAlertDoc>('lifecycle_health_alerts', [{ fields: ['day'] }]);
+export const copilotTasks = defineCollection<CopilotTaskDoc>('lifecycle_copilot_tasks', [{ fields: ['status'] }]);
+export const lifecycleStates = defineCollection<LifecycleStateDoc>('lifecycle_states');
+export const lifecycleTransitions = defineCollection<LifecycleTransitionDoc>('lifecycle_transitions');
+export const timelineEvents = defineCollection<TimelineEventDoc>('lifecycle_timeline', [{ fields: ['occurredAt'] }, { fields: ['topic'] }]);
+export const supportTickets = defineCollection<SupportTicketDoc>('lifecycle_support_tickets', [{ fields: ['status'] }]);
+
+export const experiments = defineCollection<ExperimentDoc>('lifecycle_experiments');
+export const experimentAssignments = defineCollection<ExperimentAssignmentDoc>('lifecycle_experiment_assignments', [{ fields: ['experimentId', 'recipientId'], unique: true }]);
+
+export type HealthScoreModel = Stored<HealthScoreDoc>;
+export type HealthAlertModel = Stored<HealthAlertDoc>;
+export type CopilotTaskModel = Stored<CopilotTaskDoc>;
+export type LifecycleStateModel = Stored<LifecycleStateDoc>;
+export type LifecycleTransitionModel = Stored<LifecycleTransitionDoc>;
+export type TimelineEventModel = Stored<TimelineEventDoc>;
+export type SupportTicketModel = Stored<SupportTicketDoc>;
+export type ExperimentModel = Stored<ExperimentDoc>;
+export type ExperimentAssignmentModel = Stored<ExperimentAssignmentDoc>;
+
+/** Organization as this subgraph sees it: a reference by id (identity owns the rest). */
+export interface OrganizationModel {
+  id: string;
+}
+
+/** User as this subgraph sees it: a reference by id. */
+export interface UserModel {
+  id: string;
+}
