@@ -4,6 +4,7 @@ import type { MeshConfig } from './platform/config.ts';
 import type { Logger } from './platform/logger.ts';
 import { createKernel, listen, runSubgraph, SUBGRAPH_PORTS, type Kernel, type RunningSubgraph } from './platform/runtime.ts';
 import { createGateway, type Gateway } from './gateway/index.ts';
+import { createSubscriptionEngine } from './gateway/subscriptions/engine.ts';
 import { SUBGRAPHS } from './subgraphs/catalog.ts';
 
 export interface AllInOne {
@@ -43,6 +44,8 @@ export const startAllInOne = async (config: MeshConfig, logger: Logger, options:
     jwks: async () => kernel.keyring.jwks,
   });
   await gateway.start();
+  // Federated subscriptions (graphql-ws on /graphql), fed by the kernel's bus; gateway.stop() closes it.
+  gateway.setUpgradeHandler(await createSubscriptionEngine({ gateway, bus: kernel.bus, logger: logger.child({ component: 'subscriptions' }) }));
   const server: Server = createServer((req, res) => void gateway.handle(req, res));
   server.keepAliveTimeout = 65_000;
   gateway.attach(server);

@@ -4,9 +4,11 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateKeyring } from '../platform/auth/keys.ts';
 import { createTokenVerifier, type TokenVerifier } from '../platform/auth/tokens.ts';
 import { ConfigError, loadConfig } from '../platform/config.ts';
+import { createEventBus } from '../platform/engines.ts';
 import { createLogger } from '../platform/logger.ts';
 import { listen, onShutdown } from '../platform/runtime.ts';
 import { createGateway, subgraphUrlOverrides } from './index.ts';
+import { createSubscriptionEngine } from './subscriptions/engine.ts';
 import { subgraphsOf } from './supergraph.ts';
 
 /**
@@ -53,6 +55,9 @@ try {
   console.error(`Gateway failed to start: ${(error as Error).message}`);
   process.exit(1);
 }
+// Federated subscriptions: graphql-ws on /graphql, one consumer group per gateway instance.
+const bus = await createEventBus(config, 'gateway');
+gateway.setUpgradeHandler(await createSubscriptionEngine({ gateway, bus, logger: logger.child({ component: 'subscriptions' }) }));
 const server = createServer((req, res) => void gateway.handle(req, res));
 server.keepAliveTimeout = 65_000;
 gateway.attach(server);
@@ -63,4 +68,5 @@ onShutdown(logger, async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   await gateway.stop();
+  await bus.close();
 });

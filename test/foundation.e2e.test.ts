@@ -73,6 +73,45 @@ describe('a newcomer on a fresh supergraph', () => {
   });
 });
 
+describe('one request across subgraphs', () => {
+  it('resolves fields owned by identity, presales, runtime and impact, each object with its provenance', async () => {
+    const orgId = await newOrg('Federated Org');
+    const owner = await newUser(orgId, 'federated@f.test');
+    const QUERY = `{ organization { id name provenance { origin method signature }
+      subscription { plan status provenance { origin method } }
+      conversationStats { total provenance { origin method } }
+      impactSummary { eventCount provenance { origin method inputsDigest } }
+      configs { id } } }`;
+    type Org = {
+      organization: {
+        id: string;
+        name: string;
+        provenance: { origin: string; signature: string };
+        subscription: { plan: string; provenance: { origin: string } } | null;
+        conversationStats: { total: number; provenance: { origin: string; method: string } };
+        impactSummary: { eventCount: number; provenance: { origin: string; method: string; inputsDigest: string } };
+        configs: unknown[];
+      };
+    };
+    // presales opens the subscription when it consumes org.created: poll (bounded) until the event is handled.
+    let org: Org['organization'] | null = null;
+    for (let i = 0; i < 50 && !org?.subscription; i += 1) {
+      org = dataOf(await gql<Org>(t.url, QUERY, {}, owner.token)).organization;
+      if (!org.subscription) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(org?.id).toBe(orgId);
+    expect(org?.provenance.origin).toBe('identity/nedb');
+    expect(org?.provenance.signature.split('.')).toHaveLength(3);
+    expect(org?.subscription?.plan).toBe('FREE');
+    expect(org?.subscription?.provenance.origin).toBe('presales/nedb');
+    expect(org?.conversationStats.total).toBe(0);
+    expect(org?.conversationStats.provenance).toEqual({ origin: 'runtime/nedb', method: 'STATISTICAL' });
+    expect(org?.impactSummary.eventCount).toBe(0);
+    expect(org?.impactSummary.provenance.origin).toBe('impact/nedb');
+    expect(org?.configs).toEqual([]);
+  });
+});
+
 describe('tenancy', () => {
   it('an org admin cannot create users in another organization, and sees only their own', async () => {
     const a = await newOrg('Tenant A');

@@ -18,10 +18,10 @@ let served: Awaited<ReturnType<typeof serveEngine>>;
 const open: Recording[] = [];
 
 const sub = async (token: string | null, query = TIMELINE, variables: Record<string, unknown> = {}, url = served.url, on = engine): Promise<Recording> => {
-  const before = on.stats.subscriptions;
+  const before = on.stats.opened;
   const recording = await record(url, token, query, variables);
   open.push(recording);
-  if (!recording.closed && !recording.failure) await waitUntil(() => on.stats.subscriptions > before || recording.failure !== null, 'subscription registered');
+  if (!recording.closed && !recording.failure) await waitUntil(() => on.stats.opened > before || recording.failure !== null, 'subscription registered');
   return recording;
 };
 const ids = (r: Recording, key = 'timeline'): string[] => r.messages.map((m) => (m.data?.[key] as { id: string }).id);
@@ -174,7 +174,7 @@ describe('resume with after', () => {
 describe('slow consumers', () => {
   it('closes a client that never reads with 4429, while a normal client keeps receiving', async () => {
     const slowBus = createMemoryBus();
-    const small = await createSubscriptionEngine({ gateway: fed.gateway, bus: slowBus, queueLimit: 4, maxBufferedBytes: 256 * 1024, closeGraceMs: 60_000 });
+    const small = await createSubscriptionEngine({ gateway: fed.gateway, bus: slowBus, queueLimit: 16, maxBufferedBytes: 256 * 1024, closeGraceMs: 60_000 });
     const server = await serveEngine(fed.gateway, small);
     try {
       const normal = await sub(await fed.token('t4'), TIMELINE, {}, server.url, small);
@@ -192,11 +192,15 @@ describe('slow consumers', () => {
       raw.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
       await waitUntil(() => acked, 'raw ack');
       raw.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { timeline { id blob(bytes: 262144) } }' } }));
-      await waitUntil(() => small.stats.subscriptions === 2, 'raw subscribed');
+      await waitUntil(() => small.stats.opened === 2, 'raw subscribed');
       // Stop reading: from now on the server's writes pile up in the kernel, then in its buffer.
       (raw as unknown as { _socket: Socket })._socket.pause();
       const events = Array.from({ length: 120 }, () => fed.event('t4', { kind: 'k' }));
-      for (const event of events) await slowBus.publish([event]);
+      // One event at a time, each fully delivered to the normal client: only the raw client falls behind.
+      for (const [i, event] of events.entries()) {
+        await slowBus.publish([event]);
+        await waitUntil(() => normal.messages.length === i + 1, `normal delivery ${i}`);
+      }
       await waitUntil(() => small.stats.slowConsumerCloses === 1, 'slow consumer cut off', 20_000);
       await waitUntil(() => normal.messages.length === events.length, 'normal client got everything', 20_000);
       expect(ids(normal)).toEqual(events.map((e) => e.id));
@@ -206,11 +210,12 @@ describe('slow consumers', () => {
       await waitUntil(() => closed !== null, 'raw close frame', 20_000);
       expect(closed).toEqual({ code: 4429, reason: 'Slow consumer: buffer limit exceeded' });
       await normal.dispose();
+      raw.terminate();
     } finally {
       await server.stop();
       await small.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('several gateway instances on one bus', () => {

@@ -62,6 +62,8 @@ export interface SubscriptionStats {
   slowConsumerCloses: number;
   connections: number;
   subscriptions: number;
+  /** Subscriptions ever opened (monotonic). */
+  opened: number;
 }
 
 export interface SubscriptionEngine extends UpgradeHandler {
@@ -214,7 +216,7 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
   const group = options.group ?? `gateway-${randomBytes(6).toString('hex')}`;
   const specs = liveSpecsOf(gateway.supergraphSdl);
   const window = new ReplayWindow({ perTenant: options.replayPerTenant, maxAgeMs: options.replayMaxAgeMs });
-  const stats: SubscriptionStats = { events: 0, duplicates: 0, resolutions: 0, deliveries: 0, dropped: 0, slowConsumerCloses: 0, connections: 0, subscriptions: 0 };
+  const stats: SubscriptionStats = { events: 0, duplicates: 0, resolutions: 0, deliveries: 0, dropped: 0, slowConsumerCloses: 0, connections: 0, subscriptions: 0, opened: 0 };
   const byTenant = new Map<string, Set<LiveSubscription>>();
   const connections = new WeakMap<object, Connection>();
   const timers = new Set<NodeJS.Timeout>();
@@ -243,6 +245,7 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
     }
     set.add(sub);
     stats.subscriptions += 1;
+    stats.opened += 1;
   };
   const unregister = (sub: LiveSubscription): void => {
     const tenant = sub.connection.principal.tenantId;
@@ -364,6 +367,7 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
     return true;
   };
 
+  let closing: Promise<void> | null = null;
   const wss = new WebSocketServer({ noServer: true });
   const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
@@ -427,10 +431,14 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     async close() {
-      await busSubscription.close();
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      await server.dispose();
+      if (closing) return closing;
+      closing = (async () => {
+        await busSubscription.close();
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        await server.dispose();
+      })();
+      return closing;
     },
   };
 };

@@ -296,12 +296,21 @@ export const documentStoreContract = (
       // Through the API, B cannot touch A's document even holding it...
       expect(await codeOf(store.transaction(b, opts(), (tx) => tx.update(contractThings, doc, { name: 'stolen' })))).toBe('NOT_FOUND');
       expect(await codeOf(store.transaction(b, opts(), (tx) => tx.remove(contractThings, doc)))).toBe('NOT_FOUND');
-      // ...nor with a forged tenantId, nor by inserting over its id.
+      // ...nor with a forged tenantId.
       const forged = { ...doc, tenantId: b.tenantId };
       expect(['NOT_FOUND', 'CONFLICT']).toContain(await codeOf(store.transaction(b, opts(), (tx) => tx.update(contractThings, forged, { name: 'stolen' }))));
       expect(['NOT_FOUND', 'CONFLICT']).toContain(await codeOf(store.transaction(b, opts(), (tx) => tx.remove(contractThings, forged))));
-      expect(await codeOf(store.transaction(b, opts(), (tx) => tx.insert(contractThings, { id: doc.id, name: 'stolen', rank: 0, group: 'g' }, record())))).toBe('ALREADY_EXISTS');
       expect(await things.get(a, doc.id)).toEqual(doc);
+      expect(await things.count(b)).toBe(0);
+
+      // Ids are per tenant: B may hold a document with the same id; it is B's own, and A's is untouched.
+      const mine = await store.transaction(b, opts(), (tx) => tx.insert(contractThings, { id: doc.id, name: 'b own', rank: 0, group: 'g' }, record()));
+      expect(await things.get(b, doc.id)).toEqual(mine);
+      expect(await things.get(a, doc.id)).toEqual(doc);
+      const renamed = await store.transaction(b, opts(), (tx) => tx.update(contractThings, mine, { name: 'b renamed' }));
+      await store.transaction(b, opts(), (tx) => tx.remove(contractThings, renamed));
+      expect(await things.get(a, doc.id)).toEqual(doc);
+      expect(await things.getMany(a, [doc.id])).toEqual([doc]);
       expect(await things.count(b)).toBe(0);
     });
 

@@ -55,7 +55,7 @@ describe('embedded store: crash recovery', () => {
       _ct: '__commit',
       at: Date.now(),
       rows: [
-        { ...doc, _id: `contract_things:${id}`, _ct: `contract_things|${tenantId}` },
+        { ...doc, _id: `contract_things:${tenantId}:${id}`, _ct: `contract_things|${tenantId}` },
         { _id: `__outbox:${eventId}`, _ct: '__outbox', seq: 7, _pending: true, tenantId, topic: 'org_events', eventId, envelope },
       ],
       removeIds: [],

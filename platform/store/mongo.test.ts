@@ -144,7 +144,7 @@ maybe('mongo store', () => {
     const crashed = { id: crashedId, tenantId: scope.tenantId, version: 1, createdAt: at, updatedAt: at, name: 'from crash', rank: 9, group: 'g' };
     const eventId = newId();
     const keptChanged = { ...kept, name: 'half-written', version: 2, updatedAt: at };
-    await db.collection('contract_things').replaceOne({ _id: kept.id } as never, { ...keptChanged, _id: kept.id });
+    await db.collection('contract_things').replaceOne({ _id: `${scope.tenantId}:${kept.id}` } as never, { ...keptChanged, _id: `${scope.tenantId}:${kept.id}` });
     await db.collection('__commits').insertMany([
       {
         _id: 'c1' as never,
@@ -159,7 +159,7 @@ maybe('mongo store', () => {
         at: new Date(2),
         state: 'rolling-back',
         tenantId: scope.tenantId,
-        changes: [{ collection: 'contract_things', id: kept.id, firstExpect: 1, final: keptChanged, uniques: [], before: { ...kept, _id: kept.id } }],
+        changes: [{ collection: 'contract_things', id: kept.id, firstExpect: 1, final: keptChanged, uniques: [], before: { ...kept, _id: `${scope.tenantId}:${kept.id}` } }],
         outbox: [],
       },
     ]);

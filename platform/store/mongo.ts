@@ -11,15 +11,15 @@ import { createPlanner, decodeCursor, encodeCursor, uniqueKeys, type CommitPlan,
  * MongoDB DocumentStore (mongoose 9). One database per store (`mesh_<name>` unless `dbName` is given),
  * one mongoose model per collection, derived from its CollectionSpec.
  *
- * Documents: `{ _id: <id>, ...storedDoc }` with the store's fields (`id`, `tenantId`, `version`,
+ * Documents: `{ _id: "<tenantId>:<id>", ...storedDoc }` with the store's fields (`id`, `tenantId`, `version`,
  * `createdAt`, `updatedAt` as ISO strings, `provenance`). Indexes come from the spec, each prefixed
  * with `tenantId`, so a spec's unique index is unique per tenant; they are created when the store
  * first sees the collection, before its first read or write.
  *
- * Tenancy: every read and write made for a caller carries `tenantId` from the scope (updates and
- * removals are filtered by `_id`, `tenantId` and `version`); filters cannot name `tenantId`, `_id` or
- * operators at the top level. Document ids are global: inserting an id another tenant holds fails
- * with ALREADY_EXISTS (ids are ULIDs, so this reveals nothing guessable).
+ * Tenancy: `_id` is `<tenantId>:<id>`, so ids are per tenant (as in the embedded adapter: the same
+ * entity id in two tenants is two documents), and every read and write made for a caller also
+ * carries `tenantId` from the scope (updates and removals are filtered by `_id`, `tenantId` and
+ * `version`). Filters cannot name `tenantId`, `_id` or operators at the top level.
  *
  * Commits, two modes (`transactions` option, default `auto`):
  * - `session`: a multi-document transaction (replica set or sharded cluster). Version-checked writes,
@@ -94,7 +94,10 @@ const strip = <T>(row: Row | null | undefined): Stored<T> | null => {
   return doc as Stored<T>;
 };
 
-const rowOf = (doc: Stored<Record<string, unknown>>): Row => ({ _id: doc.id, ...doc });
+/** The physical `_id`: per tenant, so one entity id in two tenants is two documents. */
+const keyOf = (tenantId: string, id: string): string => `${tenantId}:${id}`;
+
+const rowOf = (doc: Stored<Record<string, unknown>>): Row => ({ _id: keyOf(doc.tenantId, doc.id), ...doc });
 
 const checkFilter = (filter: Filter): void => {
   for (const key of Object.keys(filter)) {
@@ -285,8 +288,8 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Docu
       const updates = list.filter((c) => c.final !== null && c.firstExpect !== null);
       const inserts = list.filter((c) => c.final !== null && c.firstExpect === null);
       const ops = [
-        ...removals.map((c) => ({ deleteOne: { filter: { _id: c.id, tenantId, version: c.firstExpect } } })),
-        ...updates.map((c) => ({ replaceOne: { filter: { _id: c.id, tenantId, version: c.firstExpect }, replacement: rowOf(c.final as Stored<Record<string, unknown>>) } })),
+        ...removals.map((c) => ({ deleteOne: { filter: { _id: keyOf(tenantId, c.id), tenantId, version: c.firstExpect } } })),
+        ...updates.map((c) => ({ replaceOne: { filter: { _id: keyOf(tenantId, c.id), tenantId, version: c.firstExpect }, replacement: rowOf(c.final as Stored<Record<string, unknown>>) } })),
         ...inserts.map((c) => ({ insertOne: { document: rowOf(c.final as Stored<Record<string, unknown>>) } })),
       ];
       if (!ops.length) continue;
@@ -309,21 +312,17 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Docu
   const precheck = async (changes: DocChange[], tenantId: string): Promise<void> => {
     for (const [collection, list] of groupBy(changes, (c) => c.collection)) {
       const model = await modelOf(collection);
-      const current = await model.find({ _id: { $in: list.map((c) => c.id) } }).lean<Row[]>();
-      const byId = new Map(current.map((row) => [row._id, row]));
+      const current = await model.find({ _id: { $in: list.map((c) => keyOf(tenantId, c.id)) }, tenantId }).lean<Row[]>();
+      const byId = new Map(current.map((row) => [row.id as string, row]));
       for (const change of list) {
         const row = byId.get(change.id) ?? null;
-        if (row && row.tenantId !== tenantId) {
-          if (change.firstExpect === null) throw duplicate(collection, null);
-          throw new DomainError('NOT_FOUND', `${collection} not found`, { hint: 'It may belong to another organization or not exist.' });
-        }
         if (change.firstExpect === null && row) throw duplicate(collection, null);
         if (change.firstExpect !== null && (!row || row.version !== change.firstExpect)) throw conflict(collection, change.id);
         change.before = row;
       }
       const spec = models.get(collection)?.spec;
       const uniqueIndexes = (spec?.indexes ?? []).filter((index) => index.unique);
-      const planIds = list.map((c) => c.id);
+      const planKeys = list.map((c) => keyOf(tenantId, c.id));
       for (const change of list) {
         if (!change.final || !uniqueIndexes.length) continue;
         const previous = change.before && spec ? new Set(uniqueKeys(spec, change.before).map((u) => `${u.key}=${u.value}`)) : new Set<string>();
@@ -331,7 +330,7 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Docu
           const key = `${collection}.${index.fields.join('+')}`;
           const unique = change.uniques.find((u) => u.key === key);
           if (unique && previous.has(`${unique.key}=${unique.value}`)) continue; // unchanged
-          const query: Record<string, unknown> = { tenantId, _id: { $nin: planIds } };
+          const query: Record<string, unknown> = { tenantId, _id: { $nin: planKeys } };
           for (const field of index.fields) query[field] = change.final[field] ?? null;
           if (await model.exists(query)) throw duplicate(collection, index.fields.join('+'));
         }
@@ -344,11 +343,11 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Docu
    * restored only while it is still exactly the one this commit wrote (version and updatedAt).
    * Raw driver collections: recovery may run before the collection's spec is known.
    */
-  const rollBack = async (record: Pick<CommitRecord, 'changes' | 'outbox'>): Promise<void> => {
+  const rollBack = async (record: CommitRecord): Promise<void> => {
     for (const change of record.changes) {
       const raw = db.collection<Row>(change.collection);
       if (change.final) {
-        const mine = { _id: change.id, version: change.final.version, updatedAt: change.final.updatedAt };
+        const mine = { _id: keyOf(record.tenantId, change.id), version: change.final.version, updatedAt: change.final.updatedAt };
         if (change.before) await raw.replaceOne(mine, change.before);
         else await raw.deleteOne(mine);
       } else if (change.before) {
@@ -364,8 +363,8 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Docu
   const rollForward = async (record: CommitRecord): Promise<void> => {
     for (const change of record.changes) {
       const raw = db.collection<Row>(change.collection);
-      if (change.final) await raw.replaceOne({ _id: change.id }, rowOf(change.final), { upsert: true });
-      else await raw.deleteOne({ _id: change.id, tenantId: record.tenantId });
+      if (change.final) await raw.replaceOne({ _id: keyOf(record.tenantId, change.id) }, rowOf(change.final), { upsert: true });
+      else await raw.deleteOne({ _id: keyOf(record.tenantId, change.id), tenantId: record.tenantId });
     }
     for (const row of record.outbox) await outbox.replaceOne({ _id: row._id }, row, { upsert: true });
   };
@@ -434,12 +433,12 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Docu
     return {
       async get(scope, id) {
         stats.roundTrips += 1;
-        return strip<T>(await (await model()).findOne({ _id: id, tenantId: scope.tenantId }).lean<Row>());
+        return strip<T>(await (await model()).findOne({ _id: keyOf(scope.tenantId, id), tenantId: scope.tenantId }).lean<Row>());
       },
       async getMany(scope, ids) {
         stats.roundTrips += 1;
-        const rows = await (await model()).find({ _id: { $in: [...new Set(ids)] }, tenantId: scope.tenantId }).lean<Row[]>();
-        const byId = new Map(rows.map((row) => [row._id, row]));
+        const rows = await (await model()).find({ _id: { $in: [...new Set(ids)].map((id) => keyOf(scope.tenantId, id)) }, tenantId: scope.tenantId }).lean<Row[]>();
+        const byId = new Map(rows.map((row) => [row.id as string, row]));
         return ids.map((id) => strip<T>(byId.get(id)));
       },
       async find(scope, filter = {}, opts = {}) {

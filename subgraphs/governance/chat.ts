@@ -327,6 +327,12 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
     );
     tx.emit({ type: 'chat.turn.completed', topic: 'governance_events', subject: { typename: 'ChatTurn', id: turn.id }, payload: { sessionId: session.id, outcome, route, inputDecisionId, outputDecisionId } }, turnProvenance);
     return turn;
+  }).catch((error: unknown) => {
+    // Another turn of the same session (or the first turns of the same user) committed first.
+    if (error instanceof DomainError && (error.code === 'CONFLICT' || error.code === 'ALREADY_EXISTS')) {
+      throw new DomainError('CONFLICT', 'Another message of this conversation was processed at the same time', { hint: 'Send the message again.', rootCause: 'concurrent turn', cause: error });
+    }
+    throw error;
   });
 };
 

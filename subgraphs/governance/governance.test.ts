@@ -215,6 +215,30 @@ describe('governed chat', () => {
   });
 });
 
+describe('compliance report', () => {
+  const REPORT = 'query($from: DateTime!, $to: DateTime!) { complianceReport(from: $from, to: $to) { decisionCount compliantCount complianceRate truncated outcomes { outcome count } violationsByKind { kind decisions spans provenance { method } } interventionsByAction { action count } trustTrends { kind changes netChange } provenance { method } } }';
+
+  it('summarizes the period and validates it', async () => {
+    const now = Date.now();
+    const data = await ok<{ complianceReport: { decisionCount: number; compliantCount: number; complianceRate: number; outcomes: Array<{ outcome: string; count: number }>; violationsByKind: Array<{ kind: string }>; interventionsByAction: Array<{ action: string }>; trustTrends: Array<{ kind: string }> } }>(REPORT, {
+      from: new Date(now - 3_600_000).toISOString(),
+      to: new Date(now + 3_600_000).toISOString(),
+    });
+    const report = data.complianceReport;
+    expect(report.decisionCount).toBeGreaterThan(0);
+    expect(report.outcomes.reduce((n, o) => n + o.count, 0)).toBe(report.decisionCount);
+    expect(report.complianceRate).toBeCloseTo(report.compliantCount / report.decisionCount, 4);
+    expect(report.violationsByKind.map((v) => v.kind)).toEqual(expect.arrayContaining(['PII', 'PROMPT_INJECTION']));
+    expect(report.interventionsByAction.map((i) => i.action)).toEqual(expect.arrayContaining(['REQUIRE_REVIEW', 'END_SESSION']));
+    expect(report.trustTrends.map((t) => t.kind)).toEqual(expect.arrayContaining(['USER', 'CONVERSATION']));
+    const empty = await ok<{ complianceReport: { decisionCount: number; complianceRate: number | null } }>(REPORT, { from: '2020-01-01T00:00:00Z', to: '2020-02-01T00:00:00Z' });
+    expect(empty.complianceReport).toMatchObject({ decisionCount: 0, complianceRate: null });
+    expect((await ok<{ complianceReport: { decisionCount: number } }>(REPORT, { from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 3_600_000).toISOString() }, adminB)).complianceReport.decisionCount).toBe(0);
+    expect(await errorOf(REPORT, { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, adminA)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+    expect((await errorOf(REPORT, { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }, memberA)).code).toBe('FORBIDDEN');
+  });
+});
+
 describe('tamper-evident audit', () => {
   const VERIFY = 'query($from: Int, $to: Int) { verifyAuditChain(from: $from, to: $to) { valid from to checkedCount firstBrokenSeq reason provenance { method } } }';
 

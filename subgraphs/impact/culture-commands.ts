@@ -128,6 +128,7 @@ const insertSorted = (list: readonly string[], value: string): string[] => [...l
 export const submitPulseResponse = async (deps: ImpactDeps, ctx: RequestContext, input: { teamId: string; answers: readonly number[]; enps: number; comment?: string | null }) => {
   const scope = requireScope(ctx);
   const principal = requirePrincipal(ctx);
+  if (principal.kind !== 'user') throw new DomainError('FORBIDDEN', 'Only people answer pulse surveys', { hint: 'Sign in as a user; apps cannot answer on anyone’s behalf.' });
   const teamId = checkId(input.teamId, 'input.teamId', 'team');
   const { answers, enps } = checkAnswers(input.answers, input.enps);
   const comment = input.comment?.trim() ?? '';

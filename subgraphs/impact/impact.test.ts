@@ -183,6 +183,7 @@ describe('psychological safety culture engine', () => {
     ok(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: answersFor(5), enps: 8, comment: 'we need more retros' } }, member));
     expect(errorOf(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: answersFor(5), enps: 8 } }, member))?.code).toBe('ALREADY_EXISTS');
     expect(errorOf(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: [1, 2, 3], enps: 8 } }, member))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.answers' });
+    expect(errorOf(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: answersFor(5), enps: 8 } }, principalFor(A, ['MEMBER'], { kind: 'app' })))?.code).toBe('FORBIDDEN');
     expect(errorOf(await sg.run(SUBMIT, { input: { teamId: 'no-round-team', answers: answersFor(5), enps: 8 } }, member))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.teamId' });
     const stored = await sg.deps.store.collection(pulseRounds).get(systemScope(A, 'test'), roundId);
     expect(JSON.stringify(stored)).not.toContain(member.subject);
@@ -342,6 +343,22 @@ describe('passion-driven orchestrator and champions', () => {
     expect(profile.provenance).toMatchObject({ method: 'RULE', model: 'mesh-local' });
     expect(profile.passions.find((p) => p.topic === 'gardening')?.sources).toEqual(['INTEREST', 'NARRATIVE']);
     expect(profile.provenance.explanation).toContain('"gardening"');
+  });
+
+  it('enriches content only with consent, tagging every fragment with its source', async () => {
+    const ENRICH = `query($input: EnrichInput!) { enrich(input: $input) { personalized content fragments { kind topic sourceTag provenance { method confidence explanation } } provenance { explanation } } }`;
+    const input = { personId: h, content: 'Prepare the data viz for the board' };
+    const without = ok(await sg.run(ENRICH, { input }, adminA)).enrich as { personalized: boolean; content: string; provenance: { explanation: string } };
+    expect(without).toMatchObject({ personalized: false, content: input.content });
+    expect(without.provenance.explanation).toContain('not consented');
+    ok(await consent(h, adminA, ['PASSION_ANALYSIS', 'ENRICHMENT']));
+    const profileId = ((ok(await sg.run(`query($p: ID!) { passionProfile(personId: $p) { id } }`, { p: h }, adminA)).passionProfile) as { id: string }).id;
+    const withConsent = ok(await sg.run(ENRICH, { input }, adminA)).enrich as { personalized: boolean; content: string; fragments: Array<{ kind: string; topic: string; sourceTag: string; provenance: { method: string; confidence: number; explanation: string } }> };
+    expect(withConsent.personalized).toBe(true);
+    expect(withConsent.fragments).toEqual([{ kind: 'MENTORING', topic: 'data viz', sourceTag: `passion-profile/${profileId}/data viz`, provenance: expect.objectContaining({ method: 'RULE', confidence: 0.834 }) }]);
+    expect(withConsent.fragments[0].provenance.explanation).toContain('consent basis LOCAL (ENRICHMENT)');
+    expect(withConsent.content).toContain('Personal context:\n- You mentor others in data viz');
+    expect(errorOf(await sg.run(ENRICH, { input: { personId: h, content: '  ' } }, adminA))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.content' });
   });
 
   it('discovers the cross-team champion with an evidence path, and honours consent withdrawal', async () => {

@@ -19,7 +19,7 @@ export const createLifecycleSubgraph = (deps: SubgraphDeps): SubgraphDefinition 
     typeDefs: loadSchema(import.meta.url),
     resolvers: createResolvers(deps) as GraphQLResolverMap<RequestContext>,
     async start() {
-      timeline = await consumeOnce(deps.bus, deps.store, { consumer: TIMELINE_CONSUMER, topics: TIMELINE_TOPICS }, recordTimelineEvent);
+      timeline = await consumeOnce(deps.bus, deps.store, { consumer: TIMELINE_CONSUMER, topics: TIMELINE_TOPICS, fromBeginning: true }, recordTimelineEvent);
     },
     async stop() {
       await timeline?.close();

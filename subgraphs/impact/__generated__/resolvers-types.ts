@@ -472,6 +472,7 @@ export type MatchProposalItem = {
   score: Scalars['Float']['output'];
 };
 
+/** Impact & culture mutations. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Acknowledges an alert: it was heard. */
@@ -503,66 +504,79 @@ export type Mutation = {
 };
 
 
+/** Impact & culture mutations. */
 export type MutationAcknowledgeSafetyAlertArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture mutations. */
 export type MutationClosePulseRoundArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture mutations. */
 export type MutationCreatePassionCommunityArgs = {
   input: CreatePassionCommunityInput;
 };
 
 
+/** Impact & culture mutations. */
 export type MutationOpenPulseRoundArgs = {
   teamId: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture mutations. */
 export type MutationProposePassionMatchesArgs = {
   personId: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture mutations. */
 export type MutationRecordAlertActionArgs = {
   input: RecordAlertActionInput;
 };
 
 
+/** Impact & culture mutations. */
 export type MutationRecordImpactEventArgs = {
   input: RecordImpactEventInput;
 };
 
 
+/** Impact & culture mutations. */
 export type MutationRegisterPulseTeamArgs = {
   input: RegisterPulseTeamInput;
 };
 
 
+/** Impact & culture mutations. */
 export type MutationSetImpactConsentArgs = {
   input: SetImpactConsentInput;
 };
 
 
+/** Impact & culture mutations. */
 export type MutationSetPrivacyThresholdArgs = {
   minGroupSize: Scalars['Int']['input'];
 };
 
 
+/** Impact & culture mutations. */
 export type MutationSetSafetyAlertPolicyArgs = {
   input: SafetyAlertPolicyInput;
 };
 
 
+/** Impact & culture mutations. */
 export type MutationSubmitPulseResponseArgs = {
   input: SubmitPulseResponseInput;
 };
 
 
+/** Impact & culture mutations. */
 export type MutationUpdatePassionProfileArgs = {
   input: UpdatePassionProfileInput;
 };
@@ -831,6 +845,7 @@ export type PulseTeam = {
   team: Team;
 };
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type Query = {
   __typename?: 'Query';
   /** What happened to a round you answered, from your receipt code; reveals no identity. */
@@ -874,42 +889,50 @@ export type Query = {
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryConcernStatusArgs = {
   receiptCode: Scalars['String']['input'];
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryCrossTeamChampionsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   skill: Scalars['String']['input'];
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryCultureSummaryArgs = {
   window: ImpactWindowInput;
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryEnrichArgs = {
   input: EnrichInput;
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryImpactConsentArgs = {
   personId: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryImpactDashboardArgs = {
   window: ImpactWindowInput;
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryImpactEventArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryImpactEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ImpactEventFilter>;
@@ -917,6 +940,7 @@ export type QueryImpactEventsArgs = {
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryImpactScoreArgs = {
   subjectId: Scalars['ID']['input'];
   subjectType: ImpactSubjectType;
@@ -924,31 +948,37 @@ export type QueryImpactScoreArgs = {
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryMatchProposalArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryPassionProfileArgs = {
   personId: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryPulseRoundArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryPulseRoundsArgs = {
   teamId: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QuerySafetyAlertArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QuerySafetyAlertsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -957,12 +987,14 @@ export type QuerySafetyAlertsArgs = {
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QuerySolutionViralityArgs = {
   solutionId: Scalars['ID']['input'];
   window: ImpactWindowInput;
 };
 
 
+/** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryTeamSafetyArgs = {
   periods?: InputMaybe<Scalars['Int']['input']>;
   teamId: Scalars['ID']['input'];
