@@ -2,6 +2,7 @@ import { ConfigError, type MeshConfig } from './config.ts';
 import { createKafkaBus } from './events/kafka-bus.ts';
 import { createMemoryBus } from './events/memory-bus.ts';
 import type { BusSubscription, EventBus } from './events/port.ts';
+import type { Logger } from './logger.ts';
 import { createEmbeddedStore } from './store/embedded.ts';
 import { createMongoStore } from './store/mongo.ts';
 import type { DocumentStore } from './store/port.ts';
@@ -68,12 +69,13 @@ const memoryHandle = (): EventBus => {
 
 /**
  * The EventBus on the engine the config names: `memory` (the process-wide in-process bus, see above)
- * or `kafka` on KAFKA_BROKERS (fails fast, naming KAFKA_BROKERS, if unreachable).
+ * or `kafka` on KAFKA_BROKERS (fails fast, naming KAFKA_BROKERS, if unreachable). `logger` receives the
+ * Kafka adapter's warnings (handler retries, failed commits, reconnects); without it they are dropped.
  */
-export const createEventBus = async (config: MeshConfig, clientId: string): Promise<EventBus> => {
+export const createEventBus = async (config: MeshConfig, clientId: string, logger?: Logger): Promise<EventBus> => {
   if (config.bus === 'kafka') {
     if (!config.kafkaBrokers?.length) throw new ConfigError('KAFKA_BROKERS', 'MESH_BUS=kafka needs KAFKA_BROKERS, e.g. 127.0.0.1:9092');
-    return createKafkaBus({ brokers: config.kafkaBrokers, clientId });
+    return createKafkaBus({ brokers: config.kafkaBrokers, clientId, logger });
   }
   return memoryHandle();
 };

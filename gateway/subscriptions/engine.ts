@@ -318,7 +318,8 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
     }
   };
 
-  const busSubscription: BusSubscription = await bus.subscribe({ group, topics: [...new Set([...specs.values()].flatMap((s) => s.topics))] }, async (event) => {
+  const topics = [...new Set([...specs.values()].flatMap((s) => s.topics))];
+  const onEvent = async (event: EventEnvelope): Promise<void> => {
     try {
       stats.events += 1;
       if (!window.add(event)) {
@@ -330,7 +331,9 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
     } catch (error) {
       logger?.error({ err: error, eventId: event.id }, 'subscription dispatch failed');
     }
-  });
+  };
+  // No @live field in the supergraph (yet): no consumer group at all.
+  const busSubscription: BusSubscription = topics.length > 0 ? await bus.subscribe({ group, topics }, onEvent) : { close: async () => undefined };
 
   const authenticate = async (ctx: Context<Record<string, unknown> | undefined, Extra>): Promise<boolean> => {
     const socket = ctx.extra.socket;
