@@ -465,6 +465,7 @@ export type LifecycleTransitionEdge = {
   node: LifecycleTransition;
 };
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Assigns a recipient a variant by Thompson sampling; the same recipient always gets the same variant. */
@@ -490,22 +491,26 @@ export type Mutation = {
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationAssignVariantArgs = {
   experimentId: Scalars['ID']['input'];
   recipientId: Scalars['String']['input'];
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationCreateExperimentArgs = {
   input: CreateExperimentInput;
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationOpenTicketArgs = {
   input: OpenTicketInput;
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationRecordExperimentOutcomeArgs = {
   converted: Scalars['Boolean']['input'];
   experimentId: Scalars['ID']['input'];
@@ -513,33 +518,39 @@ export type MutationRecordExperimentOutcomeArgs = {
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationRecordHealthSignalsArgs = {
   input: HealthSignalsInput;
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationResolveTicketArgs = {
   id: Scalars['ID']['input'];
   resolution: Scalars['String']['input'];
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationSetCopilotTaskStatusArgs = {
   id: Scalars['ID']['input'];
   status: CopilotTaskStatus;
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationSetHealthWeightsArgs = {
   input: HealthWeightsInput;
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationSetLifecycleStageArgs = {
   input: SetLifecycleStageInput;
 };
 
 
+/** Lifecycle mutations: health signals, lifecycle stages, Copilot tasks, support tickets and experiments. */
 export type MutationSetSupportSettingsArgs = {
   input: SupportSettingsInput;
 };
@@ -642,6 +653,7 @@ export type ProvenanceMethod =
   /** Produced by the platform itself (bootstrap, bookkeeping). */
   | 'SYSTEM';
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type Query = {
   __typename?: 'Query';
   /** Copilot tasks of the caller's organization, newest first. */
@@ -673,6 +685,7 @@ export type Query = {
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QueryCopilotTasksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -680,33 +693,39 @@ export type QueryCopilotTasksArgs = {
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QueryCopilotWorkListArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QueryExperimentArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QueryExperimentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QueryHealthAlertsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QuerySupportTicketArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QuerySupportTicketsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -714,6 +733,7 @@ export type QuerySupportTicketsArgs = {
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QueryTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -721,12 +741,14 @@ export type QueryTimelineArgs = {
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QueryTimelineDigestArgs = {
   highlights?: InputMaybe<Scalars['Int']['input']>;
   since: Scalars['DateTime']['input'];
 };
 
 
+/** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QueryTimelineEventArgs = {
   id: Scalars['ID']['input'];
 };
