@@ -57,7 +57,10 @@ export const startAllInOne = async (config: MeshConfig, logger: Logger, options:
     port,
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting, then drop idle keep-alive connections so close() can finish.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       server.closeAllConnections();
       await gateway.stop();
       for (const subgraph of subgraphs) await subgraph.stop();

@@ -65,7 +65,10 @@ const port = await listen(server, config.port, config.host);
 logger.info({ url: `http://${config.host}:${port}/graphql`, supergraph: supergraphPath }, 'gateway listening');
 console.log(`gateway listening on http://${config.host}:${port}/graphql`);
 onShutdown(logger, async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  // Stop accepting, then drop idle keep-alive connections so close() can finish.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   server.closeAllConnections();
   await gateway.stop();
   await bus.close();

@@ -95,7 +95,10 @@ export const runSubgraph = async (kernel: Kernel, name: string, create: (deps: S
     server,
     deps,
     async stop() {
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      // Stop accepting, then drop idle keep-alive connections so close() can finish.
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       http.closeAllConnections();
       await server.stop();
       await deps.relay.stop();
