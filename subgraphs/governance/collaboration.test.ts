@@ -56,7 +56,7 @@ describe('multi-agent collaboration', () => {
     expect(run.result?.synthesizedBy).toBe('synth');
     expect(run.result?.rationale).toContain('Used 3 of 3 contributions');
     for (const c of run.contributions) {
-      expect(c.provenance.model).toBeTruthy();
+      expect(c.provenance.model).toBe('mesh-local');
       expect(c.provenance.inputsDigest).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(run.auditSummary).toMatchObject({ agentCalls: 6, withheldContributions: 0 });

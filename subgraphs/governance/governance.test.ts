@@ -127,7 +127,7 @@ describe('governed chat', () => {
     expect(turn.inputDecision.policyRevisions).toContainEqual({ policyId: 'baseline', revision: 0 });
     expect(turn.responses).toHaveLength(1);
     expect(turn.responses[0]).toMatchObject({ role: 'ASSISTANT', agentKey: 'helper' });
-    expect(turn.responses[0].provenance.model).toBeTruthy();
+    expect(turn.responses[0].provenance.model).toBe('mesh-local');
     expect(turn.interventions.map((i) => [i.trigger, i.action])).toContainEqual(['POLICY_VIOLATION', 'WARN']);
 
     const decision = await ok<{ policyDecision: { id: string; outcome: string; session: { id: string } } }>('query($id: ID!) { policyDecision(id: $id) { id outcome session { id } provenance { method } } }', { id: turn.inputDecision.id }, viewerA);
