@@ -5,6 +5,7 @@ import type { Logger } from './platform/logger.ts';
 import { createKernel, listen, runSubgraph, SUBGRAPH_PORTS, type Kernel, type RunningSubgraph } from './platform/runtime.ts';
 import { createGateway, type Gateway } from './gateway/index.ts';
 import { createSubscriptionEngine } from './gateway/subscriptions/engine.ts';
+import { trackSubscriptions } from './platform/metrics.ts';
 import { SUBGRAPHS } from './subgraphs/catalog.ts';
 
 export interface AllInOne {
@@ -45,7 +46,9 @@ export const startAllInOne = async (config: MeshConfig, logger: Logger, options:
   });
   await gateway.start();
   // Federated subscriptions (graphql-ws on /graphql), fed by the kernel's bus; gateway.stop() closes it.
-  gateway.setUpgradeHandler(await createSubscriptionEngine({ gateway, bus: kernel.bus, logger: logger.child({ component: 'subscriptions' }) }));
+  const subscriptions = await createSubscriptionEngine({ gateway, bus: kernel.bus, logger: logger.child({ component: 'subscriptions' }), ...config.subscriptions });
+  gateway.setUpgradeHandler(subscriptions);
+  const untrack = trackSubscriptions(() => subscriptions.stats);
   const server: Server = createServer((req, res) => void gateway.handle(req, res));
   server.keepAliveTimeout = 65_000;
   gateway.attach(server);
@@ -62,6 +65,7 @@ export const startAllInOne = async (config: MeshConfig, logger: Logger, options:
       server.closeIdleConnections();
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       server.closeAllConnections();
+      untrack();
       await gateway.stop();
       for (const subgraph of subgraphs) await subgraph.stop();
       await kernel.bus.close();

@@ -8,7 +8,7 @@ import { bearerToken, type Principal, type TokenVerifier } from '../platform/aut
 import type { MeshConfig } from '../platform/config.ts';
 import { DomainError, formatGraphQLError } from '../platform/errors.ts';
 import { correlationIdOf, parseJsonBody, readBody, sendApolloResponse, sendError, sendJson } from '../platform/http.ts';
-import { correlationPlugin } from '../platform/apollo-plugins.ts';
+import { correlationPlugin, subscriptionsOverWebSocketPlugin } from '../platform/apollo-plugins.ts';
 import type { Logger } from '../platform/logger.ts';
 import { graphqlDuration, graphqlRequests, rateLimited, registry } from '../platform/metrics.ts';
 import type { GatewayContext } from './context.ts';
@@ -91,6 +91,7 @@ export const createGateway = (options: GatewayOptions): Gateway => {
     formatError: (formatted, error) => formatGraphQLError(formatted, error, ''),
     plugins: [
       correlationPlugin<GatewayContext>(),
+      subscriptionsOverWebSocketPlugin<GatewayContext>(),
       {
         async requestDidStart() {
           const stop = graphqlDuration.startTimer({ service: 'gateway' });

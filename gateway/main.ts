@@ -8,6 +8,7 @@ import { createEventBus } from '../platform/engines.ts';
 import { createLogger } from '../platform/logger.ts';
 import { listen, onShutdown } from '../platform/runtime.ts';
 import { createGateway, subgraphUrlOverrides } from './index.ts';
+import { trackSubscriptions } from '../platform/metrics.ts';
 import { createSubscriptionEngine } from './subscriptions/engine.ts';
 import { subgraphsOf } from './supergraph.ts';
 
@@ -57,7 +58,9 @@ try {
 }
 // Federated subscriptions: graphql-ws on /graphql, one consumer group per gateway instance.
 const bus = await createEventBus(config, 'gateway');
-gateway.setUpgradeHandler(await createSubscriptionEngine({ gateway, bus, logger: logger.child({ component: 'subscriptions' }) }));
+const subscriptions = await createSubscriptionEngine({ gateway, bus, logger: logger.child({ component: 'subscriptions' }), ...config.subscriptions });
+gateway.setUpgradeHandler(subscriptions);
+trackSubscriptions(() => subscriptions.stats);
 const server = createServer((req, res) => void gateway.handle(req, res));
 server.keepAliveTimeout = 65_000;
 gateway.attach(server);

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { DomainError } from './errors.ts';
 
 /**
  * `formatError` runs without the request context, so it cannot know the correlation id. This plugin
@@ -13,6 +14,23 @@ export const correlationPlugin = <C extends { correlationId: string }>(): Apollo
         const errors = response.body.singleResult.errors;
         if (!errors) return;
         response.body.singleResult.errors = errors.map((error) => ({ ...error, extensions: { ...error.extensions, correlationId: contextValue.correlationId } }));
+      },
+    };
+  },
+});
+
+/**
+ * Subscriptions are served over graphql-ws on the same path, never over HTTP: an HTTP request for a
+ * subscription operation gets a 400 that says where to go, instead of reaching the query planner.
+ */
+export const subscriptionsOverWebSocketPlugin = <C extends object>(): ApolloServerPlugin<C> => ({
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new DomainError('BAD_REQUEST', 'Subscriptions are not served over HTTP', {
+          hint: 'Open a WebSocket to this same /graphql URL with the graphql-ws protocol (graphql-transport-ws), send connection_init with { authorization: "Bearer <token>" }, then subscribe.',
+        });
       },
     };
   },

@@ -42,6 +42,19 @@ export interface MeshConfig {
     ratePerTenantPerMinute: number;
     ratePerIpPerMinute: number;
   };
+  /** Federated subscriptions (gateway/subscriptions): slow-consumer bounds and the replay window. */
+  subscriptions: {
+    /** Deliveries queued per subscription before the socket is closed with 4429. */
+    queueLimit: number;
+    /** Bytes buffered on a socket before it is closed with 4429. */
+    maxBufferedBytes: number;
+    /** Events kept per tenant for `after:` resumption. */
+    replayPerTenant: number;
+    /** Grace after a 4429 close before a peer that still does not read is disconnected. */
+    closeGraceMs: number;
+    /** Waits before re-asking for an event's subject that is not there yet (the owning read model may lag the bus). */
+    notFoundRetriesMs: number[];
+  };
 }
 
 /** A configuration problem: names the variable and says how to fix it. Thrown at start, never later. */
@@ -62,6 +75,14 @@ const int = (env: Env, name: string, fallback: number, min = 0): number => {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new ConfigError(name, `expected an integer ≥ ${min}, got "${raw}"`);
   return value;
+};
+
+const intList = (env: Env, name: string, fallback: readonly number[], min = 0): number[] => {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [...fallback];
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < min)) throw new ConfigError(name, `expected comma-separated integers ≥ ${min}, got "${raw}"`);
+  return values;
 };
 
 const oneOf = <T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T => {
@@ -136,6 +157,13 @@ export const loadConfig = (env: Env = process.env): MeshConfig => {
       ratePerPrincipalPerMinute: int(env, 'MESH_RATE_PRINCIPAL_PER_MIN', 6000, 1),
       ratePerTenantPerMinute: int(env, 'MESH_RATE_TENANT_PER_MIN', 30000, 1),
       ratePerIpPerMinute: int(env, 'MESH_RATE_IP_PER_MIN', 20000, 1),
+    },
+    subscriptions: {
+      queueLimit: int(env, 'MESH_SUBSCRIPTION_QUEUE_LIMIT', 256, 1),
+      maxBufferedBytes: int(env, 'MESH_SUBSCRIPTION_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+      replayPerTenant: int(env, 'MESH_SUBSCRIPTION_REPLAY_PER_TENANT', 10_000, 0),
+      closeGraceMs: int(env, 'MESH_SUBSCRIPTION_CLOSE_GRACE_MS', 5000, 0),
+      notFoundRetriesMs: intList(env, 'MESH_SUBSCRIPTION_REFETCH_RETRIES_MS', [25, 100, 250, 500, 1000, 2000], 0),
     },
   };
 };

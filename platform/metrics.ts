@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One Prometheus registry per process, served at GET /metrics. */
 export const registry = new Registry();
@@ -25,3 +25,49 @@ export const rateLimited = new Counter({
   labelNames: ['dimension'] as const,
   registers: [registry],
 });
+
+/** What a federated subscription engine counts (structurally the engine's `stats`). */
+export interface SubscriptionCounters {
+  connections: number;
+  subscriptions: number;
+  events: number;
+  resolutions: number;
+  deliveries: number;
+  slowConsumerCloses: number;
+}
+
+const subscriptionSources = new Set<() => SubscriptionCounters>();
+const sumOf = (key: 'connections' | 'subscriptions'): number => [...subscriptionSources].reduce((sum, read) => sum + read()[key], 0);
+
+/** A counter that grows by what each engine counted since the last scrape (engines come and go; the counter never falls). */
+const counterFrom = (name: string, help: string, key: 'events' | 'resolutions' | 'deliveries' | 'slowConsumerCloses'): Counter => {
+  const seen = new WeakMap<() => SubscriptionCounters, number>();
+  return new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      for (const read of subscriptionSources) {
+        const now = read()[key];
+        const before = seen.get(read) ?? 0;
+        if (now > before) this.inc(now - before);
+        seen.set(read, now);
+      }
+    },
+  });
+};
+
+new Gauge({ name: 'mesh_subscription_connections', help: 'Open graphql-ws connections on this gateway', registers: [registry], collect() { this.set(sumOf('connections')); } });
+new Gauge({ name: 'mesh_subscription_active', help: 'Active subscriptions on this gateway', registers: [registry], collect() { this.set(sumOf('subscriptions')); } });
+counterFrom('mesh_subscription_events_total', 'Bus events received by the subscription engine', 'events');
+counterFrom('mesh_subscription_resolutions_total', 'Refetches through the gateway planner (shared by subscribers with the same selection and scope)', 'resolutions');
+counterFrom('mesh_subscription_deliveries_total', 'Messages delivered to subscribers', 'deliveries');
+counterFrom('mesh_subscription_slow_consumer_closes_total', 'Sockets closed with 4429 because the client did not read', 'slowConsumerCloses');
+
+/** Reports an engine's counters at /metrics until the returned function is called. */
+export const trackSubscriptions = (read: () => SubscriptionCounters): (() => void) => {
+  subscriptionSources.add(read);
+  return () => {
+    subscriptionSources.delete(read);
+  };
+};

@@ -1,11 +1,12 @@
 import { requirePrincipal, requireScope, type RequestContext, type TenantScope } from '../../platform/context.ts';
-import { inputError, notFound } from '../../platform/errors.ts';
+import { forbidden, inputError, notFound } from '../../platform/errors.ts';
 import type { EventEnvelope } from '../../platform/events/envelope.ts';
 import { randomInt } from 'node:crypto';
 import { newId } from '../../platform/ids.ts';
 import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
 import type { SubgraphDeps } from '../../platform/server.ts';
 import type { Filter, Transaction } from '../../platform/store/port.ts';
+import { loaderOf } from '../../platform/store/loader.ts';
 import { clampFirst } from '../../platform/store/transaction.ts';
 import {
   COMPONENTS,
@@ -37,7 +38,7 @@ import {
   urgencyByRules,
   type SupportChannel,
 } from './domain/support.ts';
-import { severityOf, summarizeEvent, TIMELINE_TOPICS, topicsVisibleTo } from './domain/timeline.ts';
+import { isOwnSubjectType, isReferencedSubjectType, severityOf, summarizeEvent, TIMELINE_TOPICS, topicsVisibleTo } from './domain/timeline.ts';
 import {
   copilotTasks,
   experimentAssignments,
@@ -349,8 +350,17 @@ const visibleTopics = (ctx: RequestContext): string[] => {
 
 export const MAX_KINDS = 50;
 
-export const listTimeline = async (deps: LifecycleDeps, ctx: RequestContext, args: { kinds?: readonly string[] | null; first?: number | null; after?: string | null }) => {
+/** `clientId` names the caller's own organization or nothing: the tenant comes from the token only. */
+const requireOwnClient = (ctx: RequestContext, clientId: string | null | undefined): void => {
+  if (clientId === null || clientId === undefined) return;
+  if (clientId !== requireScope(ctx).tenantId) {
+    throw forbidden('clientId is not the organization of your token', 'Leave clientId out, or pass your own organization id; platform staff act as an assigned organization first (actAsOrganization).');
+  }
+};
+
+export const listTimeline = async (deps: LifecycleDeps, ctx: RequestContext, args: { clientId?: string | null; kinds?: readonly string[] | null; first?: number | null; after?: string | null }) => {
   const scope = requireScope(ctx);
+  requireOwnClient(ctx, args.clientId);
   const first = clampFirst(args.first);
   if (args.kinds && args.kinds.length > MAX_KINDS) throw inputError('kinds', `at most ${MAX_KINDS} kinds`, 'Ask for fewer event types, or leave kinds out for all.');
   const filter: Filter = { topic: { $in: visibleTopics(ctx) } };
@@ -378,6 +388,40 @@ export const timelineDigest = async (deps: LifecycleDeps, ctx: RequestContext, a
 
 /** A timeline event only when the caller's roles may see its topic. */
 export const visibleTimelineEvent = (ctx: RequestContext, event: TimelineEventModel | null): TimelineEventModel | null => (event && visibleTopics(ctx).includes(event.topic) ? event : null);
+
+/**
+ * `Query.timelineEvent`: null when the id is unknown in the caller's organization (the subscription
+ * refetch retries that: the read model may lag the bus), FORBIDDEN when it exists but the caller's
+ * roles may not see its family (the refetch stops at once).
+ */
+export const timelineEventFor = (ctx: RequestContext, event: TimelineEventModel | null): TimelineEventModel | null => {
+  if (!event) return null;
+  if (visibleTopics(ctx).includes(event.topic)) return event;
+  throw forbidden('Your roles may not see this timeline event', `Events of ${event.topic} are not in your role's timeline view.`);
+};
+
+/**
+ * `TimelineEvent.subject`: a reference the gateway resolves in the owning subgraph, or this
+ * subgraph's own entity loaded in the caller's scope; null for subjects that are not entities.
+ */
+export const subjectOf = async (deps: LifecycleDeps, ctx: RequestContext, event: TimelineEventModel) => {
+  const { subjectTypename: typename, subjectId: id } = event;
+  if (isReferencedSubjectType(typename)) return { __typename: typename, id };
+  if (!isOwnSubjectType(typename)) return null;
+  const tagged = <T extends object>(entity: T | null) => (entity ? { ...entity, __typename: typename } : null);
+  switch (typename) {
+    case 'HealthAlert':
+      return tagged(await loaderOf(ctx, deps.store, healthAlerts).load(id));
+    case 'HealthScore':
+      return tagged(await loaderOf(ctx, deps.store, healthScores).load(id));
+    case 'CopilotTask':
+      return tagged(await loaderOf(ctx, deps.store, copilotTasks).load(id));
+    case 'SupportTicket':
+      return tagged(await loaderOf(ctx, deps.store, supportTickets).load(id));
+    case 'Experiment':
+      return tagged(await loaderOf(ctx, deps.store, experiments).load(id));
+  }
+};
 
 /** The consumer's handler: one TimelineEvent per domain event (the audit trail excluded). */
 export const recordTimelineEvent = (event: EventEnvelope, tx: Transaction): void => {

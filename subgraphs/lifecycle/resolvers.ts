@@ -28,9 +28,12 @@ import {
   supportStats,
   timelineDigest,
   variantsOf,
+  subjectOf,
+  timelineEventFor,
   visibleTimelineEvent,
   type LifecycleDeps,
 } from './commands.ts';
+import { subjectTypenameOf } from './domain/timeline.ts';
 import { copilotTasks, experimentAssignments, experiments, healthAlerts, healthScores, lifecycleTransitions, supportTickets, timelineEvents } from './store.ts';
 
 /** Thin resolvers: argument mapping, then commands.ts and domain/. */
@@ -40,7 +43,7 @@ export const createResolvers = (deps: LifecycleDeps): Resolvers => ({
     healthAlerts: (_root, args, ctx) => listHealthAlerts(deps, ctx, args),
     copilotTasks: (_root, args, ctx) => listCopilotTasks(deps, ctx, args),
     timeline: (_root, args, ctx) => listTimeline(deps, ctx, args),
-    timelineEvent: async (_root, args, ctx) => visibleTimelineEvent(ctx, await loaderOf(ctx, deps.store, timelineEvents).load(args.id)),
+    timelineEvent: async (_root, args, ctx) => timelineEventFor(ctx, await loaderOf(ctx, deps.store, timelineEvents).load(args.id)),
     timelineDigest: (_root, args, ctx) => timelineDigest(deps, ctx, args),
     copilotWorkList: (_root, args, ctx) => copilotWorkList(deps, ctx, args),
     supportTicket: (_root, args, ctx) => loaderOf(ctx, deps.store, supportTickets).load(args.id),
@@ -103,6 +106,12 @@ export const createResolvers = (deps: LifecycleDeps): Resolvers => ({
   TimelineEvent: {
     __resolveReference: async (ref, ctx) => visibleTimelineEvent(ctx, await loaderOf(ctx, deps.store, timelineEvents).load(ref.id as string)),
     actor: (event) => (event.actorKind === 'user' ? { id: event.actorId } : null),
+    clientId: (event) => event.tenantId,
+    organization: (event) => ({ id: event.tenantId }),
+    subject: (event, _args, ctx) => subjectOf(deps, ctx, event),
+  },
+  TimelineSubject: {
+    __resolveType: (subject) => subjectTypenameOf(subject),
   },
   SupportTicket: {
     __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, supportTickets).load(ref.id as string),

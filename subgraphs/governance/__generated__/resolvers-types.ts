@@ -791,6 +791,8 @@ export type ObserverIntervention = {
   reason: Scalars['String']['output'];
   /** The session. */
   session: ChatSession;
+  /** The session's id. */
+  sessionId: Scalars['ID']['output'];
   /** What triggered it. */
   trigger: ObserverTrigger;
   /** The turn, when one caused it. */
@@ -1249,6 +1251,21 @@ export type SendChatMessageInput = {
   text: Scalars['String']['input'];
 };
 
+/** Live updates, served by the gateway over graphql-ws (protocol graphql-transport-ws) on /graphql. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Observer interventions in the caller's organization as they happen (warn, require review, hand to a human, end the session). */
+  observerInterventions: ObserverIntervention;
+};
+
+
+/** Live updates, served by the gateway over graphql-ws (protocol graphql-transport-ws) on /graphql. */
+export type SubscriptionObserverInterventionsArgs = {
+  actions?: InputMaybe<Array<ObserverAction>>;
+  after?: InputMaybe<Scalars['ID']['input']>;
+  sessionId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** An on-demand observer review. */
 export type TriggerObserverReviewInput = {
   /** HAND_TO_HUMAN or END_SESSION stop the session; default REQUIRE_REVIEW. */
@@ -1460,7 +1477,6 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   AgentCollaborationMessage: ResolverTypeWrapper<Omit<AgentCollaborationMessage, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   AgentCollaborationMessageType: AgentCollaborationMessageType;
   AgentCollaborationPattern: AgentCollaborationPattern;
   AgentCollaborationResult: ResolverTypeWrapper<Omit<AgentCollaborationResult, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
@@ -1532,12 +1548,14 @@ export type ResolversTypes = ResolversObject<{
   ProvenanceMethod: ProvenanceMethod;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SendChatMessageInput: SendChatMessageInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TriggerObserverReviewInput: TriggerObserverReviewInput;
   TrustChange: ResolverTypeWrapper<TrustChangeModel>;
   TrustKind: TrustKind;
   TrustScores: ResolverTypeWrapper<Omit<TrustScores, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
   UpsertPolicyInput: UpsertPolicyInput;
   User: ResolverTypeWrapper<User>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1546,7 +1564,6 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   Float: Scalars['Float']['output'];
   AgentCollaborationMessage: Omit<AgentCollaborationMessage, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
-  String: Scalars['String']['output'];
   AgentCollaborationResult: Omit<AgentCollaborationResult, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   AgentCollaborationRun: AgentCollaborationRunModel;
   ID: Scalars['ID']['output'];
@@ -1596,12 +1613,22 @@ export type ResolversParentTypes = ResolversObject<{
   Provenance: ProvenanceRecord;
   Query: Record<PropertyKey, never>;
   SendChatMessageInput: SendChatMessageInput;
+  Subscription: Record<PropertyKey, never>;
   TriggerObserverReviewInput: TriggerObserverReviewInput;
   TrustChange: TrustChangeModel;
   TrustScores: Omit<TrustScores, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   UpsertPolicyInput: UpsertPolicyInput;
   User: User;
+  String: Scalars['String']['output'];
 }>;
+
+export type LiveDirectiveArgs = {
+  refetch: Scalars['String']['input'];
+  topics: Array<Scalars['String']['input']>;
+  types?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type LiveDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = LiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AgentCollaborationAuditSummaryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AgentCollaborationAuditSummary'] = ResolversParentTypes['AgentCollaborationAuditSummary']> = ResolversObject<{
   agentCalls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1895,6 +1922,7 @@ export type ObserverInterventionResolvers<ContextType = RequestContext, ParentTy
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   session?: Resolver<ResolversTypes['ChatSession'], ParentType, ContextType>;
+  sessionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   trigger?: Resolver<ResolversTypes['ObserverTrigger'], ParentType, ContextType>;
   turn?: Resolver<Maybe<ResolversTypes['ChatTurn']>, ParentType, ContextType>;
 }>;
@@ -2015,6 +2043,10 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   verifyAuditChain?: Resolver<ResolversTypes['AuditChainVerification'], ParentType, ContextType, Partial<QueryVerifyAuditChainArgs>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  observerInterventions?: SubscriptionResolver<ResolversTypes['ObserverIntervention'], "observerInterventions", ParentType, ContextType, Partial<SubscriptionObserverInterventionsArgs>>;
+}>;
+
 export type TrustChangeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrustChange'] = ResolversParentTypes['TrustChange']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2082,8 +2114,12 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   PolicyRuleMatch?: PolicyRuleMatchResolvers<ContextType>;
   Provenance?: ProvenanceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TrustChange?: TrustChangeResolvers<ContextType>;
   TrustScores?: TrustScoresResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = RequestContext> = ResolversObject<{
+  live?: LiveDirectiveResolver<any, any, ContextType>;
+}>;

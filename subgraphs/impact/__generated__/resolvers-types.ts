@@ -1243,6 +1243,24 @@ export type SubmitPulseResponseInput = {
   teamId: Scalars['ID']['input'];
 };
 
+/** Live updates, served by the gateway over graphql-ws (protocol graphql-transport-ws) on /graphql. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Psychological-safety alerts of the caller's organization as they are raised, with the same privacy
+   * rules as Query.safetyAlert. Select any field of the supergraph on it (team and manager come from identity).
+   */
+  safetyAlerts: SafetyAlert;
+};
+
+
+/** Live updates, served by the gateway over graphql-ws (protocol graphql-transport-ws) on /graphql. */
+export type SubscriptionSafetyAlertsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  severities?: InputMaybe<Array<SafetyAlertSeverity>>;
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** A team inside an organization, with its manager and members. */
 export type Team = {
   __typename?: 'Team';
@@ -1453,7 +1471,6 @@ export type ResolversTypes = ResolversObject<{
   BusinessOutcomeInput: BusinessOutcomeInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CalendarCoverageInput: CalendarCoverageInput;
   ConcernStatus: ResolverTypeWrapper<Omit<ConcernStatus, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
   CreatePassionCommunityInput: CreatePassionCommunityInput;
@@ -1524,12 +1541,14 @@ export type ResolversTypes = ResolversObject<{
   SolutionImpact: ResolverTypeWrapper<Omit<SolutionImpact, 'impact' | 'provenance' | 'virality'> & { impact: ResolversTypes['ImpactScore'], provenance: ResolversTypes['Provenance'], virality: ResolversTypes['SolutionVirality'] }>;
   SolutionVirality: ResolverTypeWrapper<Omit<SolutionVirality, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
   SubmitPulseResponseInput: SubmitPulseResponseInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Team: ResolverTypeWrapper<Team>;
   TeamSafety: ResolverTypeWrapper<Omit<TeamSafety, 'forecast' | 'points' | 'provenance' | 'signals'> & { forecast?: Maybe<ResolversTypes['SafetyDriftForecast']>, points: Array<ResolversTypes['TeamSafetyPoint']>, provenance: ResolversTypes['Provenance'], signals: Array<ResolversTypes['SafetySignal']> }>;
   TeamSafetyPoint: ResolverTypeWrapper<Omit<TeamSafetyPoint, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
   UpdatePassionProfileInput: UpdatePassionProfileInput;
   User: ResolverTypeWrapper<User>;
   WorkflowAugmentationInput: WorkflowAugmentationInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1537,7 +1556,6 @@ export type ResolversParentTypes = ResolversObject<{
   BusinessOutcomeInput: BusinessOutcomeInput;
   Float: Scalars['Float']['output'];
   Boolean: Scalars['Boolean']['output'];
-  String: Scalars['String']['output'];
   CalendarCoverageInput: CalendarCoverageInput;
   ConcernStatus: Omit<ConcernStatus, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   CreatePassionCommunityInput: CreatePassionCommunityInput;
@@ -1594,13 +1612,23 @@ export type ResolversParentTypes = ResolversObject<{
   SolutionImpact: Omit<SolutionImpact, 'impact' | 'provenance' | 'virality'> & { impact: ResolversParentTypes['ImpactScore'], provenance: ResolversParentTypes['Provenance'], virality: ResolversParentTypes['SolutionVirality'] };
   SolutionVirality: Omit<SolutionVirality, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   SubmitPulseResponseInput: SubmitPulseResponseInput;
+  Subscription: Record<PropertyKey, never>;
   Team: Team;
   TeamSafety: Omit<TeamSafety, 'forecast' | 'points' | 'provenance' | 'signals'> & { forecast?: Maybe<ResolversParentTypes['SafetyDriftForecast']>, points: Array<ResolversParentTypes['TeamSafetyPoint']>, provenance: ResolversParentTypes['Provenance'], signals: Array<ResolversParentTypes['SafetySignal']> };
   TeamSafetyPoint: Omit<TeamSafetyPoint, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   UpdatePassionProfileInput: UpdatePassionProfileInput;
   User: User;
   WorkflowAugmentationInput: WorkflowAugmentationInput;
+  String: Scalars['String']['output'];
 }>;
+
+export type LiveDirectiveArgs = {
+  refetch: Scalars['String']['input'];
+  topics: Array<Scalars['String']['input']>;
+  types?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type LiveDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = LiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ConcernStatusResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ConcernStatus'] = ResolversParentTypes['ConcernStatus']> = ResolversObject<{
   actions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1992,6 +2020,10 @@ export type SolutionViralityResolvers<ContextType = RequestContext, ParentType e
   teamsReached?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  safetyAlerts?: SubscriptionResolver<ResolversTypes['SafetyAlert'], "safetyAlerts", ParentType, ContextType, Partial<SubscriptionSafetyAlertsArgs>>;
+}>;
+
 export type TeamResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
@@ -2062,9 +2094,13 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   SafetySignal?: SafetySignalResolvers<ContextType>;
   SolutionImpact?: SolutionImpactResolvers<ContextType>;
   SolutionVirality?: SolutionViralityResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
   TeamSafety?: TeamSafetyResolvers<ContextType>;
   TeamSafetyPoint?: TeamSafetyPointResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = RequestContext> = ResolversObject<{
+  live?: LiveDirectiveResolver<any, any, ContextType>;
+}>;

@@ -19,6 +19,62 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** A multi-agent collaboration run. */
+export type AgentCollaborationRun = {
+  __typename?: 'AgentCollaborationRun';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** A registered widget application that authenticates with client credentials. */
+export type App = {
+  __typename?: 'App';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** A platform staff member's assignment to a client organization, for one lifecycle stage. */
+export type Assignment = {
+  __typename?: 'Assignment';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** An organization's subscription to the platform, with dunning state. */
+export type BillingSubscription = {
+  __typename?: 'BillingSubscription';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** A governed conversation. */
+export type ChatSession = {
+  __typename?: 'ChatSession';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** A JSON-driven bot configuration of the organization, versioned like a Git branch. */
+export type Config = {
+  __typename?: 'Config';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** One committed version of a configuration: an immutable JSON document with a message, author and parent. */
+export type ConfigVersion = {
+  __typename?: 'ConfigVersion';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** A chat or voice conversation with the organization's deployed assistant. */
+export type Conversation = {
+  __typename?: 'Conversation';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
 /** The staff function a Copilot task is for. */
 export type CopilotAudience =
   /** Onboarding specialists. */
@@ -112,6 +168,20 @@ export type CreateExperimentInput = {
   name: Scalars['String']['input'];
   /** 2–100 variants. */
   variants: Array<ExperimentVariantInput>;
+};
+
+/** A demo generated for a prospect from its research: industry tools, mock data and a script. */
+export type Demo = {
+  __typename?: 'Demo';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** A config version deployed to an environment (hot-reloaded by the runtime via config.deployed). */
+export type Deployment = {
+  __typename?: 'Deployment';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
 };
 
 /** A multi-armed bandit experiment over message variants: Thompson sampling on Beta posteriors of conversion. */
@@ -376,6 +446,20 @@ export type HealthWeightsInput = {
   usageFrequency: Scalars['Float']['input'];
 };
 
+/** One recorded impact event. Kind-specific fields are null for other kinds. */
+export type ImpactEvent = {
+  __typename?: 'ImpactEvent';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** An FAQ entry or knowledge base article of the organization, chunked into passages for retrieval (RAG). */
+export type KnowledgeDocument = {
+  __typename?: 'KnowledgeDocument';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
 /** One lifecycle message on the client's schedule. */
 export type LifecycleMessage = {
   __typename?: 'LifecycleMessage';
@@ -555,6 +639,13 @@ export type MutationSetSupportSettingsArgs = {
   input: SupportSettingsInput;
 };
 
+/** An observer intervention, with trigger, action and outcome; published on observer_events. */
+export type ObserverIntervention = {
+  __typename?: 'ObserverIntervention';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
 /** A new support ticket. */
 export type OpenTicketInput = {
   /** Full description, 3–10,000 characters. */
@@ -601,6 +692,27 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
   /** Whether more items follow `endCursor`. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A versioned set of rules of the organization. */
+export type Policy = {
+  __typename?: 'Policy';
+  /** Opaque id (ULID), or `baseline` for the built-in baseline policy. */
+  id: Scalars['ID']['output'];
+};
+
+/** A product requirements document built conversationally: the engine asks, the client answers, vague answers get follow-up questions. */
+export type Prd = {
+  __typename?: 'Prd';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** A lead a Sales Agent works, from first contact to won or lost. */
+export type Prospect = {
+  __typename?: 'Prospect';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
 };
 
 /**
@@ -653,6 +765,13 @@ export type ProvenanceMethod =
   /** Produced by the platform itself (bootstrap, bookkeeping). */
   | 'SYSTEM';
 
+/** One pulse round of a team: Edmondson's 7-item psychological safety scale plus eNPS, answered anonymously. */
+export type PulseRound = {
+  __typename?: 'PulseRound';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
 /** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type Query = {
   __typename?: 'Query';
@@ -680,7 +799,7 @@ export type Query = {
   timeline: TimelineEventConnection;
   /** What happened while you were away: counts by severity and the most pressing events since `since`. */
   timelineDigest: TimelineDigest;
-  /** One timeline event by id (the subscription refetch); null when unknown or not visible to the caller's roles. */
+  /** One timeline event by id (the subscription refetch); null when unknown, FORBIDDEN when your roles may not see its event family. */
   timelineEvent?: Maybe<TimelineEvent>;
 };
 
@@ -736,6 +855,7 @@ export type QuerySupportTicketsArgs = {
 /** Lifecycle queries: customer health, the Copilot timeline and work list, support and experiments. */
 export type QueryTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  clientId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   kinds?: InputMaybe<Array<Scalars['String']['input']>>;
 };
@@ -753,12 +873,52 @@ export type QueryTimelineEventArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** The research engine's report on a prospect, from source text the caller supplied. */
+export type ResearchReport = {
+  __typename?: 'ResearchReport';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** A safety alert on a team, with its recommended action and what was done. */
+export type SafetyAlert = {
+  __typename?: 'SafetyAlert';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** An NDA or proposal for a prospect, with its e-signature tracking. */
+export type SalesDocument = {
+  __typename?: 'SalesDocument';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
 /** A manual lifecycle stage change. */
 export type SetLifecycleStageInput = {
   /** Why (shown in the transition history). */
   reason: Scalars['String']['input'];
   /** The new stage. */
   stage: LifecycleStage;
+};
+
+/** Live updates, served by the gateway over graphql-ws (protocol graphql-transport-ws) on /graphql. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The Copilot's unified timeline, live: one TimelineEvent per domain event of the caller's organization,
+   * filtered to the event families the caller's roles may see. Select any field of the supergraph on it.
+   * Resume after a reconnect with `after:` (the id of the last event received).
+   */
+  timeline: TimelineEvent;
+};
+
+
+/** Live updates, served by the gateway over graphql-ws (protocol graphql-transport-ws) on /graphql. */
+export type SubscriptionTimelineArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  clientId?: InputMaybe<Scalars['ID']['input']>;
+  kinds?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 /** Channel a support ticket arrived on. */
@@ -887,6 +1047,13 @@ export type SupportUrgency =
   /** Answer within 24 hours. */
   | 'MEDIUM';
 
+/** A team inside an organization, with its manager and members. */
+export type Team = {
+  __typename?: 'Team';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
 /** What happened while you were away: a digest of the timeline since an instant. */
 export type TimelineDigest = {
   __typename?: 'TimelineDigest';
@@ -915,6 +1082,8 @@ export type TimelineEvent = {
   actor?: Maybe<User>;
   /** Id of the user, app or system component that caused the event. */
   actorId: Scalars['String']['output'];
+  /** Id of the client organization (the tenant) the event belongs to. */
+  clientId: Scalars['ID']['output'];
   /** The correlation id of the request that caused it. */
   correlationId: Scalars['String']['output'];
   /** The event id. */
@@ -923,10 +1092,14 @@ export type TimelineEvent = {
   kind: Scalars['String']['output'];
   /** When the event happened (UTC). */
   occurredAt: Scalars['DateTime']['output'];
+  /** The client organization the event belongs to (name from identity, subscription from presales, and so on). */
+  organization: Organization;
   /** Provenance of the source event. */
   provenance: Provenance;
   /** How serious the event is. */
   severity: TimelineSeverity;
+  /** The entity the event is about, resolved by the subgraph that owns it; null when its type is not an entity of the supergraph or it no longer exists. */
+  subject?: Maybe<TimelineSubject>;
   /** Id of that entity; refetch it through the gateway by type and id. */
   subjectId: Scalars['ID']['output'];
   /** Type name of the entity the event is about. */
@@ -964,9 +1137,19 @@ export type TimelineSeverity =
   /** Needs attention. */
   | 'WARNING';
 
+/** Entities a timeline event can be about. Each is resolved by the subgraph that owns it. */
+export type TimelineSubject = AgentCollaborationRun | App | Assignment | BillingSubscription | ChatSession | Config | ConfigVersion | Conversation | CopilotTask | Demo | Deployment | Experiment | HealthAlert | HealthScore | ImpactEvent | KnowledgeDocument | ObserverIntervention | Organization | Policy | Prd | Prospect | PulseRound | ResearchReport | SafetyAlert | SalesDocument | SupportTicket | Team | User | VoiceSession;
+
 /** A person who signs in: a member of a client organization or platform staff. */
 export type User = {
   __typename?: 'User';
+  /** Opaque id (ULID). */
+  id: Scalars['ID']['output'];
+};
+
+/** Voice parameters and latency accounting of a voice conversation. */
+export type VoiceSession = {
+  __typename?: 'VoiceSession';
   /** Opaque id (ULID). */
   id: Scalars['ID']['output'];
 };
@@ -1094,14 +1277,55 @@ export type FederationReferenceTypes = ResolversObject<{
     & GraphQLRecursivePick<FederationTypes['TimelineEvent'], {"id":true}> );
 }>;
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
+  TimelineSubject:
+    | ( AgentCollaborationRun )
+    | ( App )
+    | ( Assignment )
+    | ( BillingSubscription )
+    | ( ChatSession )
+    | ( Config )
+    | ( ConfigVersion )
+    | ( Conversation )
+    | ( CopilotTaskModel )
+    | ( Demo )
+    | ( Deployment )
+    | ( ExperimentModel )
+    | ( HealthAlertModel )
+    | ( HealthScoreModel )
+    | ( ImpactEvent )
+    | ( KnowledgeDocument )
+    | ( ObserverIntervention )
+    | ( OrganizationModel )
+    | ( Policy )
+    | ( Prd )
+    | ( Prospect )
+    | ( PulseRound )
+    | ( ResearchReport )
+    | ( SafetyAlert )
+    | ( SalesDocument )
+    | ( SupportTicketModel )
+    | ( Team )
+    | ( UserModel )
+    | ( VoiceSession )
+  ;
+}>;
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AgentCollaborationRun: ResolverTypeWrapper<AgentCollaborationRun>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  App: ResolverTypeWrapper<App>;
+  Assignment: ResolverTypeWrapper<Assignment>;
+  BillingSubscription: ResolverTypeWrapper<BillingSubscription>;
+  ChatSession: ResolverTypeWrapper<ChatSession>;
+  Config: ResolverTypeWrapper<Config>;
+  ConfigVersion: ResolverTypeWrapper<ConfigVersion>;
+  Conversation: ResolverTypeWrapper<Conversation>;
   CopilotAudience: CopilotAudience;
   CopilotTask: ResolverTypeWrapper<CopilotTaskModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CopilotTaskConnection: ResolverTypeWrapper<Omit<CopilotTaskConnection, 'edges'> & { edges: Array<ResolversTypes['CopilotTaskEdge']> }>;
   CopilotTaskEdge: ResolverTypeWrapper<Omit<CopilotTaskEdge, 'node'> & { node: ResolversTypes['CopilotTask'] }>;
   CopilotTaskKind: CopilotTaskKind;
@@ -1110,6 +1334,8 @@ export type ResolversTypes = ResolversObject<{
   CreateExperimentInput: CreateExperimentInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Demo: ResolverTypeWrapper<Demo>;
+  Deployment: ResolverTypeWrapper<Deployment>;
   Experiment: ResolverTypeWrapper<ExperimentModel>;
   ExperimentAssignment: ResolverTypeWrapper<ExperimentAssignmentModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -1131,6 +1357,8 @@ export type ResolversTypes = ResolversObject<{
   HealthSignalsInput: HealthSignalsInput;
   HealthWeights: ResolverTypeWrapper<Omit<HealthWeights, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
   HealthWeightsInput: HealthWeightsInput;
+  ImpactEvent: ResolverTypeWrapper<ImpactEvent>;
+  KnowledgeDocument: ResolverTypeWrapper<KnowledgeDocument>;
   LifecycleMessage: ResolverTypeWrapper<Omit<LifecycleMessage, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
   LifecycleMessageKind: LifecycleMessageKind;
   LifecycleStage: LifecycleStage;
@@ -1139,13 +1367,22 @@ export type ResolversTypes = ResolversObject<{
   LifecycleTransitionConnection: ResolverTypeWrapper<Omit<LifecycleTransitionConnection, 'edges'> & { edges: Array<ResolversTypes['LifecycleTransitionEdge']> }>;
   LifecycleTransitionEdge: ResolverTypeWrapper<Omit<LifecycleTransitionEdge, 'node'> & { node: ResolversTypes['LifecycleTransition'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ObserverIntervention: ResolverTypeWrapper<ObserverIntervention>;
   OpenTicketInput: OpenTicketInput;
   Organization: ResolverTypeWrapper<OrganizationModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Policy: ResolverTypeWrapper<Policy>;
+  Prd: ResolverTypeWrapper<Prd>;
+  Prospect: ResolverTypeWrapper<Prospect>;
   Provenance: ResolverTypeWrapper<ProvenanceRecord>;
   ProvenanceMethod: ProvenanceMethod;
+  PulseRound: ResolverTypeWrapper<PulseRound>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ResearchReport: ResolverTypeWrapper<ResearchReport>;
+  SafetyAlert: ResolverTypeWrapper<SafetyAlert>;
+  SalesDocument: ResolverTypeWrapper<SalesDocument>;
   SetLifecycleStageInput: SetLifecycleStageInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SupportChannel: SupportChannel;
   SupportSettings: ResolverTypeWrapper<Omit<SupportSettings, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
   SupportSettingsInput: SupportSettingsInput;
@@ -1155,24 +1392,37 @@ export type ResolversTypes = ResolversObject<{
   SupportTicketEdge: ResolverTypeWrapper<Omit<SupportTicketEdge, 'node'> & { node: ResolversTypes['SupportTicket'] }>;
   SupportTicketStatus: SupportTicketStatus;
   SupportUrgency: SupportUrgency;
+  Team: ResolverTypeWrapper<Team>;
   TimelineDigest: ResolverTypeWrapper<Omit<TimelineDigest, 'highlights' | 'provenance'> & { highlights: Array<ResolversTypes['TimelineEvent']>, provenance: ResolversTypes['Provenance'] }>;
   TimelineEvent: ResolverTypeWrapper<TimelineEventModel>;
   TimelineEventConnection: ResolverTypeWrapper<Omit<TimelineEventConnection, 'edges'> & { edges: Array<ResolversTypes['TimelineEventEdge']> }>;
   TimelineEventEdge: ResolverTypeWrapper<Omit<TimelineEventEdge, 'node'> & { node: ResolversTypes['TimelineEvent'] }>;
   TimelineSeverity: TimelineSeverity;
+  TimelineSubject: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['TimelineSubject']>;
   User: ResolverTypeWrapper<UserModel>;
+  VoiceSession: ResolverTypeWrapper<VoiceSession>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  CopilotTask: CopilotTaskModel;
-  String: Scalars['String']['output'];
+  AgentCollaborationRun: AgentCollaborationRun;
   ID: Scalars['ID']['output'];
+  App: App;
+  Assignment: Assignment;
+  BillingSubscription: BillingSubscription;
+  ChatSession: ChatSession;
+  Config: Config;
+  ConfigVersion: ConfigVersion;
+  Conversation: Conversation;
+  CopilotTask: CopilotTaskModel;
   CopilotTaskConnection: Omit<CopilotTaskConnection, 'edges'> & { edges: Array<ResolversParentTypes['CopilotTaskEdge']> };
   CopilotTaskEdge: Omit<CopilotTaskEdge, 'node'> & { node: ResolversParentTypes['CopilotTask'] };
   CreateExperimentInput: CreateExperimentInput;
   Float: Scalars['Float']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Demo: Demo;
+  Deployment: Deployment;
   Experiment: ExperimentModel;
   ExperimentAssignment: ExperimentAssignmentModel;
   Boolean: Scalars['Boolean']['output'];
@@ -1192,29 +1442,92 @@ export type ResolversParentTypes = ResolversObject<{
   HealthSignalsInput: HealthSignalsInput;
   HealthWeights: Omit<HealthWeights, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   HealthWeightsInput: HealthWeightsInput;
+  ImpactEvent: ImpactEvent;
+  KnowledgeDocument: KnowledgeDocument;
   LifecycleMessage: Omit<LifecycleMessage, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   LifecycleState: LifecycleStateModel;
   LifecycleTransition: LifecycleTransitionModel;
   LifecycleTransitionConnection: Omit<LifecycleTransitionConnection, 'edges'> & { edges: Array<ResolversParentTypes['LifecycleTransitionEdge']> };
   LifecycleTransitionEdge: Omit<LifecycleTransitionEdge, 'node'> & { node: ResolversParentTypes['LifecycleTransition'] };
   Mutation: Record<PropertyKey, never>;
+  ObserverIntervention: ObserverIntervention;
   OpenTicketInput: OpenTicketInput;
   Organization: OrganizationModel;
   PageInfo: PageInfo;
+  Policy: Policy;
+  Prd: Prd;
+  Prospect: Prospect;
   Provenance: ProvenanceRecord;
+  PulseRound: PulseRound;
   Query: Record<PropertyKey, never>;
+  ResearchReport: ResearchReport;
+  SafetyAlert: SafetyAlert;
+  SalesDocument: SalesDocument;
   SetLifecycleStageInput: SetLifecycleStageInput;
+  Subscription: Record<PropertyKey, never>;
   SupportSettings: Omit<SupportSettings, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   SupportSettingsInput: SupportSettingsInput;
   SupportStats: Omit<SupportStats, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   SupportTicket: SupportTicketModel;
   SupportTicketConnection: Omit<SupportTicketConnection, 'edges'> & { edges: Array<ResolversParentTypes['SupportTicketEdge']> };
   SupportTicketEdge: Omit<SupportTicketEdge, 'node'> & { node: ResolversParentTypes['SupportTicket'] };
+  Team: Team;
   TimelineDigest: Omit<TimelineDigest, 'highlights' | 'provenance'> & { highlights: Array<ResolversParentTypes['TimelineEvent']>, provenance: ResolversParentTypes['Provenance'] };
   TimelineEvent: TimelineEventModel;
   TimelineEventConnection: Omit<TimelineEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['TimelineEventEdge']> };
   TimelineEventEdge: Omit<TimelineEventEdge, 'node'> & { node: ResolversParentTypes['TimelineEvent'] };
+  TimelineSubject: ResolversUnionTypes<ResolversParentTypes>['TimelineSubject'];
   User: UserModel;
+  VoiceSession: VoiceSession;
+  String: Scalars['String']['output'];
+}>;
+
+export type LiveDirectiveArgs = {
+  refetch: Scalars['String']['input'];
+  topics: Array<Scalars['String']['input']>;
+  types?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type LiveDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = LiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AgentCollaborationRunResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AgentCollaborationRun'] = ResolversParentTypes['AgentCollaborationRun']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type AppResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['App'] = ResolversParentTypes['App']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type AssignmentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Assignment'] = ResolversParentTypes['Assignment']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type BillingSubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BillingSubscription'] = ResolversParentTypes['BillingSubscription']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ChatSessionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ChatSession'] = ResolversParentTypes['ChatSession']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ConfigResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Config'] = ResolversParentTypes['Config']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ConfigVersionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ConfigVersion'] = ResolversParentTypes['ConfigVersion']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ConversationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Conversation'] = ResolversParentTypes['Conversation']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type CopilotTaskResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopilotTask'] = ResolversParentTypes['CopilotTask'], FederationReferenceType extends FederationReferenceTypes['CopilotTask'] = FederationReferenceTypes['CopilotTask']> = ResolversObject<{
@@ -1231,6 +1544,7 @@ export type CopilotTaskResolvers<ContextType = RequestContext, ParentType extend
   subjectId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   subjectTypename?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type CopilotTaskConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopilotTaskConnection'] = ResolversParentTypes['CopilotTaskConnection']> = ResolversObject<{
@@ -1247,6 +1561,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DemoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Demo'] = ResolversParentTypes['Demo']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type DeploymentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Deployment'] = ResolversParentTypes['Deployment']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type ExperimentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Experiment'] = ResolversParentTypes['Experiment'], FederationReferenceType extends FederationReferenceTypes['Experiment'] = FederationReferenceTypes['Experiment']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Experiment']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1255,6 +1579,7 @@ export type ExperimentResolvers<ContextType = RequestContext, ParentType extends
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   variants?: Resolver<Array<ResolversTypes['ExperimentVariant']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type ExperimentAssignmentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperimentAssignment'] = ResolversParentTypes['ExperimentAssignment'], FederationReferenceType extends FederationReferenceTypes['ExperimentAssignment'] = FederationReferenceTypes['ExperimentAssignment']> = ResolversObject<{
@@ -1305,6 +1630,7 @@ export type HealthAlertResolvers<ContextType = RequestContext, ParentType extend
   redDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   task?: Resolver<Maybe<ResolversTypes['CopilotTask']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type HealthAlertConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['HealthAlertConnection'] = ResolversParentTypes['HealthAlertConnection']> = ResolversObject<{
@@ -1341,6 +1667,7 @@ export type HealthScoreResolvers<ContextType = RequestContext, ParentType extend
   observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type HealthScoreConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['HealthScoreConnection'] = ResolversParentTypes['HealthScoreConnection']> = ResolversObject<{
@@ -1360,6 +1687,16 @@ export type HealthWeightsResolvers<ContextType = RequestContext, ParentType exte
   openTickets?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   usageFrequency?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type ImpactEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImpactEvent'] = ResolversParentTypes['ImpactEvent']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type KnowledgeDocumentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['KnowledgeDocument'] = ResolversParentTypes['KnowledgeDocument']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type LifecycleMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LifecycleMessage'] = ResolversParentTypes['LifecycleMessage']> = ResolversObject<{
@@ -1410,6 +1747,11 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   setSupportSettings?: Resolver<ResolversTypes['SupportSettings'], ParentType, ContextType, RequireFields<MutationSetSupportSettingsArgs, 'input'>>;
 }>;
 
+export type ObserverInterventionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ObserverIntervention'] = ResolversParentTypes['ObserverIntervention']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type OrganizationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization'], FederationReferenceType extends FederationReferenceTypes['Organization'] = FederationReferenceTypes['Organization']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Organization']> | FederationReferenceType, FederationReferenceType, ContextType>;
   health?: Resolver<Maybe<ResolversTypes['HealthScore']>, ParentType, ContextType>;
@@ -1417,11 +1759,27 @@ export type OrganizationResolvers<ContextType = RequestContext, ParentType exten
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lifecycle?: Resolver<Maybe<ResolversTypes['LifecycleState']>, ParentType, ContextType>;
   lifecycleTransitions?: Resolver<Maybe<ResolversTypes['LifecycleTransitionConnection']>, ParentType, ContextType, Partial<OrganizationLifecycleTransitionsArgs>>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type PolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Policy'] = ResolversParentTypes['Policy']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PrdResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Prd'] = ResolversParentTypes['Prd']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ProspectResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Prospect'] = ResolversParentTypes['Prospect']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type ProvenanceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Provenance'] = ResolversParentTypes['Provenance']> = ResolversObject<{
@@ -1439,6 +1797,11 @@ export type ProvenanceResolvers<ContextType = RequestContext, ParentType extends
   subgraph?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type PulseRoundResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PulseRound'] = ResolversParentTypes['PulseRound']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   copilotTasks?: Resolver<ResolversTypes['CopilotTaskConnection'], ParentType, ContextType, Partial<QueryCopilotTasksArgs>>;
   copilotWorkList?: Resolver<Array<ResolversTypes['CopilotTask']>, ParentType, ContextType, Partial<QueryCopilotWorkListArgs>>;
@@ -1453,6 +1816,25 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   timeline?: Resolver<ResolversTypes['TimelineEventConnection'], ParentType, ContextType, Partial<QueryTimelineArgs>>;
   timelineDigest?: Resolver<ResolversTypes['TimelineDigest'], ParentType, ContextType, RequireFields<QueryTimelineDigestArgs, 'since'>>;
   timelineEvent?: Resolver<Maybe<ResolversTypes['TimelineEvent']>, ParentType, ContextType, RequireFields<QueryTimelineEventArgs, 'id'>>;
+}>;
+
+export type ResearchReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ResearchReport'] = ResolversParentTypes['ResearchReport']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SafetyAlertResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SafetyAlert'] = ResolversParentTypes['SafetyAlert']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SalesDocumentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SalesDocument'] = ResolversParentTypes['SalesDocument']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  timeline?: SubscriptionResolver<ResolversTypes['TimelineEvent'], "timeline", ParentType, ContextType, Partial<SubscriptionTimelineArgs>>;
 }>;
 
 export type SupportSettingsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupportSettings'] = ResolversParentTypes['SupportSettings']> = ResolversObject<{
@@ -1493,6 +1875,7 @@ export type SupportTicketResolvers<ContextType = RequestContext, ParentType exte
   status?: Resolver<ResolversTypes['SupportTicketStatus'], ParentType, ContextType>;
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   urgency?: Resolver<ResolversTypes['SupportUrgency'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type SupportTicketConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupportTicketConnection'] = ResolversParentTypes['SupportTicketConnection']> = ResolversObject<{
@@ -1504,6 +1887,11 @@ export type SupportTicketConnectionResolvers<ContextType = RequestContext, Paren
 export type SupportTicketEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupportTicketEdge'] = ResolversParentTypes['SupportTicketEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['SupportTicket'], ParentType, ContextType>;
+}>;
+
+export type TeamResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type TimelineDigestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TimelineDigest'] = ResolversParentTypes['TimelineDigest']> = ResolversObject<{
@@ -1521,12 +1909,15 @@ export type TimelineEventResolvers<ContextType = RequestContext, ParentType exte
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['TimelineEvent']> | FederationReferenceType, FederationReferenceType, ContextType>;
   actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   actorId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  clientId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['TimelineSeverity'], ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['TimelineSubject']>, ParentType, ContextType>;
   subjectId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   subjectTypename?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1543,15 +1934,35 @@ export type TimelineEventEdgeResolvers<ContextType = RequestContext, ParentType 
   node?: Resolver<ResolversTypes['TimelineEvent'], ParentType, ContextType>;
 }>;
 
+export type TimelineSubjectResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TimelineSubject'] = ResolversParentTypes['TimelineSubject']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'AgentCollaborationRun' | 'App' | 'Assignment' | 'BillingSubscription' | 'ChatSession' | 'Config' | 'ConfigVersion' | 'Conversation' | 'CopilotTask' | 'Demo' | 'Deployment' | 'Experiment' | 'HealthAlert' | 'HealthScore' | 'ImpactEvent' | 'KnowledgeDocument' | 'ObserverIntervention' | 'Organization' | 'Policy' | 'Prd' | 'Prospect' | 'PulseRound' | 'ResearchReport' | 'SafetyAlert' | 'SalesDocument' | 'SupportTicket' | 'Team' | 'User' | 'VoiceSession', ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type VoiceSessionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VoiceSession'] = ResolversParentTypes['VoiceSession']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = RequestContext> = ResolversObject<{
+  AgentCollaborationRun?: AgentCollaborationRunResolvers<ContextType>;
+  App?: AppResolvers<ContextType>;
+  Assignment?: AssignmentResolvers<ContextType>;
+  BillingSubscription?: BillingSubscriptionResolvers<ContextType>;
+  ChatSession?: ChatSessionResolvers<ContextType>;
+  Config?: ConfigResolvers<ContextType>;
+  ConfigVersion?: ConfigVersionResolvers<ContextType>;
+  Conversation?: ConversationResolvers<ContextType>;
   CopilotTask?: CopilotTaskResolvers<ContextType>;
   CopilotTaskConnection?: CopilotTaskConnectionResolvers<ContextType>;
   CopilotTaskEdge?: CopilotTaskEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Demo?: DemoResolvers<ContextType>;
+  Deployment?: DeploymentResolvers<ContextType>;
   Experiment?: ExperimentResolvers<ContextType>;
   ExperimentAssignment?: ExperimentAssignmentResolvers<ContextType>;
   ExperimentConnection?: ExperimentConnectionResolvers<ContextType>;
@@ -1566,25 +1977,42 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   HealthScoreConnection?: HealthScoreConnectionResolvers<ContextType>;
   HealthScoreEdge?: HealthScoreEdgeResolvers<ContextType>;
   HealthWeights?: HealthWeightsResolvers<ContextType>;
+  ImpactEvent?: ImpactEventResolvers<ContextType>;
+  KnowledgeDocument?: KnowledgeDocumentResolvers<ContextType>;
   LifecycleMessage?: LifecycleMessageResolvers<ContextType>;
   LifecycleState?: LifecycleStateResolvers<ContextType>;
   LifecycleTransition?: LifecycleTransitionResolvers<ContextType>;
   LifecycleTransitionConnection?: LifecycleTransitionConnectionResolvers<ContextType>;
   LifecycleTransitionEdge?: LifecycleTransitionEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  ObserverIntervention?: ObserverInterventionResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Policy?: PolicyResolvers<ContextType>;
+  Prd?: PrdResolvers<ContextType>;
+  Prospect?: ProspectResolvers<ContextType>;
   Provenance?: ProvenanceResolvers<ContextType>;
+  PulseRound?: PulseRoundResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ResearchReport?: ResearchReportResolvers<ContextType>;
+  SafetyAlert?: SafetyAlertResolvers<ContextType>;
+  SalesDocument?: SalesDocumentResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   SupportSettings?: SupportSettingsResolvers<ContextType>;
   SupportStats?: SupportStatsResolvers<ContextType>;
   SupportTicket?: SupportTicketResolvers<ContextType>;
   SupportTicketConnection?: SupportTicketConnectionResolvers<ContextType>;
   SupportTicketEdge?: SupportTicketEdgeResolvers<ContextType>;
+  Team?: TeamResolvers<ContextType>;
   TimelineDigest?: TimelineDigestResolvers<ContextType>;
   TimelineEvent?: TimelineEventResolvers<ContextType>;
   TimelineEventConnection?: TimelineEventConnectionResolvers<ContextType>;
   TimelineEventEdge?: TimelineEventEdgeResolvers<ContextType>;
+  TimelineSubject?: TimelineSubjectResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  VoiceSession?: VoiceSessionResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = RequestContext> = ResolversObject<{
+  live?: LiveDirectiveResolver<any, any, ContextType>;
+}>;

@@ -37,11 +37,11 @@ const truncate = (text: string, max = 80): string => (text.length <= max ? text 
 const humanize = (word: string): string => word.replace(/[_-]+/g, ' ');
 
 /** The payload fields that name what an event is about, in the order they are tried. */
-const LABEL_FIELDS = ['name', 'title', 'subject', 'label', 'summary', 'email', 'slug'];
+const LABEL_FIELDS = ['name', 'title', 'companyName', 'subject', 'label', 'summary', 'email', 'slug'];
 
 /**
  * A readable one-liner for an event. Known types get a specific sentence; any other type
- * `a.b.verb` reads "A b verb", followed by ": <label>" from the first of the payload's name, title,
+ * `a.b.verb` reads "A b verb", followed by ": <label>" from the first of the payload's name, title, companyName,
  * subject, label, summary, email or slug.
  */
 export const summarizeEvent = (type: string, payload: Record<string, unknown>): string => {
@@ -90,4 +90,29 @@ export const severityOf = (topic: string, type: string, payload: Record<string, 
   if (CRITICAL_TOPICS.has(topic) || CRITICAL_WORDS.some((w) => t.includes(w)) || level === 'CRITICAL' || level === 'HIGH' || band === 'RED') return 'CRITICAL';
   if (WARNING_TOPICS.has(topic) || WARNING_WORDS.some((w) => t.includes(w)) || level === 'MEDIUM' || level === 'WARNING' || band === 'YELLOW') return 'WARNING';
   return 'INFO';
+};
+
+/** Entity types of other subgraphs a timeline event's subject can reference (members of `TimelineSubject`). */
+export const REFERENCED_SUBJECT_TYPES = [
+  'Organization', 'User', 'Team', 'App', 'Assignment',
+  'Prospect', 'ResearchReport', 'Demo', 'SalesDocument', 'BillingSubscription',
+  'Prd', 'Config', 'ConfigVersion', 'Deployment',
+  'KnowledgeDocument', 'Conversation', 'VoiceSession',
+  'ImpactEvent', 'PulseRound', 'SafetyAlert',
+  'ChatSession', 'ObserverIntervention', 'AgentCollaborationRun', 'Policy',
+] as const;
+export type ReferencedSubjectType = (typeof REFERENCED_SUBJECT_TYPES)[number];
+
+export const isReferencedSubjectType = (typename: string): typename is ReferencedSubjectType => (REFERENCED_SUBJECT_TYPES as readonly string[]).includes(typename);
+
+/** Entity types this subgraph owns that a subject can be (the rest of `TimelineSubject`). */
+export const OWN_SUBJECT_TYPES = ['HealthAlert', 'HealthScore', 'CopilotTask', 'SupportTicket', 'Experiment'] as const;
+export type OwnSubjectType = (typeof OWN_SUBJECT_TYPES)[number];
+
+export const isOwnSubjectType = (typename: string): typename is OwnSubjectType => (OWN_SUBJECT_TYPES as readonly string[]).includes(typename);
+
+/** The `TimelineSubject` member a resolved subject object stands for (its `__typename`). */
+export const subjectTypenameOf = (subject: object): ReferencedSubjectType | OwnSubjectType | null => {
+  const typename = '__typename' in subject ? subject.__typename : null;
+  return typeof typename === 'string' && (isReferencedSubjectType(typename) || isOwnSubjectType(typename)) ? typename : null;
 };
