@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { DomainError } from './errors.ts';
+import { GraphQLError } from 'graphql';
 
 /**
  * `formatError` runs without the request context, so it cannot know the correlation id. This plugin
@@ -28,8 +28,13 @@ export const subscriptionsOverWebSocketPlugin = <C extends object>(): ApolloServ
     return {
       async didResolveOperation({ operation }) {
         if (operation?.operation !== 'subscription') return;
-        throw new DomainError('BAD_REQUEST', 'Subscriptions are not served over HTTP', {
-          hint: 'Open a WebSocket to this same /graphql URL with the graphql-ws protocol (graphql-transport-ws), send connection_init with { authorization: "Bearer <token>" }, then subscribe.',
+        // A GraphQLError with its HTTP status: Apollo answers other errors thrown here with a 500.
+        throw new GraphQLError('Subscriptions are not served over HTTP', {
+          extensions: {
+            code: 'BAD_REQUEST',
+            hint: 'Open a WebSocket to this same /graphql URL with the graphql-ws protocol (graphql-transport-ws), send connection_init with { authorization: "Bearer <token>" }, then subscribe.',
+            http: { status: 400 },
+          },
         });
       },
     };
