@@ -1,6 +1,11 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { describe, expect, it, jest } from '@jest/globals';
-import { createEngineMonitor, createErrorRecorder, type EngineHealth, type EngineProbe } from './engine-health.ts';
+import { parse } from 'graphql';
+import { createEngineMonitor, createErrorRecorder, type EngineHealth, type EngineProbe, type EngineState } from './engine-health.ts';
+import { createSubgraphDeps, listen } from './runtime.ts';
+import { createSubgraphServer } from './server.ts';
+import { createTestKernel } from './testing/harness.ts';
 import { createNeo4jGraph } from './graph/neo4j.ts';
 import { newId } from './ids.ts';
 import { createMongoStore } from './store/mongo.ts';
@@ -70,6 +75,60 @@ describe('engine monitor', () => {
     recorder.record(new Error('consumer group rebalanced away'));
     clock += 5000;
     expect((await monitor.check({ bus: probe })).bus).toMatchObject({ status: 'up', lastError: { message: 'consumer group rebalanced away', at: '2026-11-24T02:00:05.000Z' } });
+  });
+});
+
+describe("a subgraph's /health", () => {
+  it('answers 200 with each engine up, 503 naming the engine that is down, and keeps its last error after recovery', async () => {
+    const { kernel, cleanup } = await createTestKernel();
+    const deps = await createSubgraphDeps(kernel, 'probe');
+    const realGraph = deps.graph;
+    let graphDown: string | null = null;
+    deps.graph = Object.assign(Object.create(realGraph) as typeof realGraph, {
+      engine: realGraph.engine,
+      health: async (): Promise<EngineHealth> => (graphDown ? { ok: false, detail: graphDown } : realGraph.health()),
+    });
+    const typeDefs = parse(`
+      extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+      scalar DateTime
+      type Provenance { origin: String signature: String }
+      type Query { ping: String }
+    `);
+    const server = createSubgraphServer({ name: 'probe', typeDefs, resolvers: { Query: { ping: () => 'pong' } } }, deps);
+    await server.start();
+    const http = createHttpServer((req, res) => void server.handle(req, res));
+    const port = await listen(http, 0, '127.0.0.1');
+    type Body = { status: string; subgraph: string; engines: Record<'store' | 'graph' | 'bus', EngineState> };
+    const health = async (): Promise<{ status: number; body: Body }> => {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      return { status: response.status, body: (await response.json()) as Body };
+    };
+    try {
+      const up = await health();
+      expect(up.status).toBe(200);
+      expect(up.body.status).toBe('ok');
+      expect(Object.fromEntries(Object.entries(up.body.engines).map(([k, v]) => [k, [v.kind, v.status, v.lastError]]))).toEqual({ store: ['nedb', 'up', null], graph: ['graphology', 'up', null], bus: ['memory', 'up', null] });
+
+      graphDown = 'graphology: snapshot directory unreadable';
+      const down = await health();
+      expect(down.status).toBe(503);
+      expect(down.body.status).toBe('degraded');
+      expect(down.body.engines.graph).toMatchObject({ kind: 'graphology', status: 'down', lastError: { message: 'graphology: snapshot directory unreadable' } });
+      expect(down.body.engines.store.status).toBe('up');
+
+      graphDown = null;
+      const back = await health();
+      expect(back.status).toBe(200);
+      expect(back.body.engines.graph).toMatchObject({ status: 'up', lastError: { message: 'graphology: snapshot directory unreadable' } });
+    } finally {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await server.stop();
+      await deps.relay.stop();
+      await realGraph.close();
+      await deps.store.close();
+      await kernel.bus.close();
+      await cleanup();
+    }
   });
 });
 
