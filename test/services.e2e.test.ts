@@ -26,6 +26,7 @@ const maybe = missing.length ? describe.skip : describe;
 const title = missing.length
   ? `services mode on MongoDB, Neo4j and Kafka (SKIPPED: ${missing.join(', ')} not set; run \`npm run services:up\` and \`source testbed/target/env.sh\`)`
   : 'services mode on MongoDB, Neo4j and Kafka (every subgraph its own process)';
+if (missing.length) console.warn(title);
 
 const CREATE_ORG = `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id name slug provenance { origin method } } }`;
 const CREATE_USER = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email } }`;
@@ -270,6 +271,27 @@ maybe(title, () => {
       await client.dispose();
     }
   });
+
+  it('an event published while its consumer is down is delivered when the consumer process comes back (Kafka offsets)', async () => {
+    await mesh.stopSubgraph('presales');
+    const later = dataOf(await gql<{ createOrganization: { id: string } }>(mesh.url, CREATE_ORG, { input: { name: 'While Presales Was Down' } }, admin)).createOrganization;
+    dataOf(await gql(mesh.url, CREATE_USER, { input: { organizationId: later.id, email: 'owner@down.test', name: 'Down', roles: ['OWNER'], password: PASSWORD } }, admin));
+    const token = (await signIn(mesh.url, 'owner@down.test', PASSWORD)).accessToken;
+    // Meanwhile the gateway answers with what it has, and names the service it could not reach.
+    const partial = await gql<{ organization: { name: string; subscription: unknown } }>(mesh.url, `{ organization { name subscription { plan } } }`, {}, token);
+    expect(partial.status).toBe(200);
+    expect(partial.body.data?.organization.name).toBe('While Presales Was Down');
+    expect(partial.body.data?.organization.subscription).toBeNull();
+    expect(partial.body.errors?.[0].extensions.code).toBe('SUBGRAPH_UNAVAILABLE');
+    expect(partial.body.errors?.[0].message).toContain('presales');
+
+    await mesh.startSubgraph('presales');
+    const subscription = await eventually('presales to consume the org.created it missed', async () => {
+      const result = await gql<{ organization: { subscription: { plan: string } | null } }>(mesh.url, `{ organization { subscription { plan } } }`, {}, token);
+      return result.body.data?.organization.subscription ?? null;
+    });
+    expect(subscription).toEqual({ plan: 'FREE' });
+  }, 90_000);
 
   it('a subgraph process restarts and serves the same data from MongoDB', async () => {
     await mesh.restartSubgraph('identity');

@@ -115,7 +115,11 @@ export interface ServicesMesh {
   adminPassword: string;
   subgraphUrls: Record<SubgraphName, string>;
   processes(): ServiceProcess[];
-  /** Stops one subgraph's process (SIGTERM) and starts a new one on the same port. */
+  /** Stops one subgraph's process (SIGTERM, then SIGKILL after 10 s). */
+  stopSubgraph(name: SubgraphName): Promise<void>;
+  /** Starts a stopped subgraph again on its port. */
+  startSubgraph(name: SubgraphName): Promise<void>;
+  /** Stops one subgraph's process and starts a new one on the same port. */
   restartSubgraph(name: SubgraphName): Promise<void>;
   stop(): Promise<void>;
 }
@@ -182,6 +186,13 @@ export const startServicesMesh = async (extraEnv: Record<string, string> = {}): 
       adminPassword,
       subgraphUrls: urls,
       processes: () => [...(gateway ? [gateway] : []), ...subgraphs.values()],
+      async stopSubgraph(name) {
+        const current = subgraphs.get(name);
+        if (current) await stopService(current);
+      },
+      async startSubgraph(name) {
+        await startSubgraph(name, Number(new URL(urls[name]).port));
+      },
       async restartSubgraph(name) {
         const current = subgraphs.get(name);
         if (current) await stopService(current);
