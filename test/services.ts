@@ -121,7 +121,8 @@ export interface ServicesMesh {
   startSubgraph(name: SubgraphName): Promise<void>;
   /** Stops one subgraph's process and starts a new one on the same port. */
   restartSubgraph(name: SubgraphName): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops every process; removes the data directory (keys) unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 const LISTENING = /"url":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"[^\n]*subgraph listening/;
@@ -133,9 +134,11 @@ const LISTENING = /"url":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"[^\n]*subgraph li
  * identity starts first (it creates the shared signing keys and the bootstrap admin), then the other
  * six at once, then the gateway over the composed supergraph with MESH_SUBGRAPH_URL_<NAME> overrides.
  */
-export const startServicesMesh = async (extraEnv: Record<string, string> = {}): Promise<ServicesMesh> => {
-  const namespace = `e2e${randomBytes(5).toString('hex')}`;
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'mesh-services-'));
+export const startServicesMesh = async (extraEnv: Record<string, string> = {}, reuse?: { namespace: string; dataDir: string }): Promise<ServicesMesh> => {
+  const missing = ENGINE_VARIABLES.filter((name) => !process.env[name]);
+  if (missing.length) throw new Error(`services mode needs ${missing.join(', ')}: run \`npm run services:up\` and \`source testbed/target/env.sh\` (or point them at your engines)`);
+  const namespace = reuse?.namespace ?? `e2e${randomBytes(5).toString('hex')}`;
+  const dataDir = reuse?.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'mesh-services-')));
   const adminEmail = 'admin@services.test';
   const adminPassword = 'services-admin-password';
   const env: Record<string, string> = {
@@ -198,14 +201,48 @@ export const startServicesMesh = async (extraEnv: Record<string, string> = {}): 
         if (current) await stopService(current);
         await startSubgraph(name, Number(new URL(urls[name]).port));
       },
-      async stop() {
+      async stop(options = {}) {
         await stopAll();
-        await rm(dataDir, { recursive: true, force: true });
+        if (!options.keepData) await rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await stopAll();
-    await rm(dataDir, { recursive: true, force: true });
+    if (!reuse) await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
 };
+
+/** The subset of test/client.ts's TestMesh the end-to-end suites use, in services mode. */
+export interface ServicesTestMesh {
+  url: string;
+  base: string;
+  dataDir: string;
+  adminEmail: string;
+  adminPassword: string;
+  services: ServicesMesh;
+  /** Stops every process and starts them all again on the same data (same namespace, same keys). */
+  restart(): Promise<ServicesTestMesh>;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/** `startTestMesh` for services mode: same fields, every subgraph its own process on the real engines. */
+export const startServicesTestMesh = async (env: Record<string, string> = {}, reuse?: { namespace: string; dataDir: string }): Promise<ServicesTestMesh> => {
+  const services = await startServicesMesh(env, reuse);
+  return {
+    url: services.url,
+    base: services.base,
+    dataDir: services.dataDir,
+    adminEmail: services.adminEmail,
+    adminPassword: services.adminPassword,
+    services,
+    async restart() {
+      await services.stop({ keepData: true });
+      return startServicesTestMesh(env, { namespace: services.namespace, dataDir: services.dataDir });
+    },
+    stop: (options) => services.stop(options),
+  };
+};
+
+/** True when the end-to-end suites should run in services mode (MESH_E2E_MODE=services; see README). */
+export const servicesMode = (): boolean => process.env.MESH_E2E_MODE === 'services';
