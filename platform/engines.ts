@@ -1,5 +1,5 @@
-import { ConfigError, type MeshConfig } from './config.ts';
 import path from 'node:path';
+import { ConfigError, type MeshConfig } from './config.ts';
 import { createKafkaBus } from './events/kafka-bus.ts';
 import { createMemoryBus } from './events/memory-bus.ts';
 import type { BusSubscription, EventBus } from './events/port.ts';
