@@ -36,6 +36,8 @@ export interface KafkaBusOptions {
   replicationFactor?: number;
   /** Bound for reaching the brokers at start (default 10 000 ms). */
   connectTimeoutMs?: number;
+  /** How long `subscribe` keeps retrying a member that fails to join (default 30 000 ms). */
+  subscribeTimeoutMs?: number;
   /** Backoff of handler retries (default 200 ms doubling up to 10 000 ms). */
   retry?: { initialMs?: number; maxMs?: number };
   logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
@@ -142,6 +144,7 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
   const initialMs = options.retry?.initialMs ?? 200;
   const maxMs = options.retry?.maxMs ?? 10_000;
   const logger = options.logger ?? silent;
+  const subscribeTimeout = options.subscribeTimeoutMs ?? 30_000;
   const prefix = options.namespacePrefix ?? '';
   if (prefix && !/^[A-Za-z0-9._-]+$/.test(prefix)) throw new Error(`Kafka namespace prefix ${JSON.stringify(prefix)}: letters, digits, ".", "_" and "-" only`);
   /** The Kafka topic that carries one event family. */
@@ -297,13 +300,21 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
           if (!stopped && stream === opened) opened.resume();
         });
       });
+      let settled = false;
       opened.on('error', (error: Error) => {
-        if (stopped || stream !== opened) return;
+        // While opening, `ready` reports the failure to the caller (which retries); afterwards, reconnect.
+        if (stopped || stream !== opened || !settled) return;
         engineErrors.record(error);
         logger.warn({ err: error, group: plan.groupId }, 'kafka bus: consumer failed; reconnecting');
         void reopen();
       });
-      await ready;
+      try {
+        await ready;
+      } catch (error) {
+        await shutdown();
+        throw error;
+      }
+      settled = true;
     };
 
     const shutdown = async (): Promise<void> => {
@@ -338,7 +349,21 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
       }
     };
 
-    await open();
+    // Joining can fail transiently right after the topics were created (ListOffsets answered before the
+    // partitions' leaders are ready): retry with backoff until `subscribeTimeoutMs`, then fail the start.
+    const deadline = Date.now() + subscribeTimeout;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await open();
+        break;
+      } catch (error) {
+        const wait = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+        if (stopped || Date.now() + wait > deadline) throw error;
+        engineErrors.record(error);
+        logger.warn({ err: error, group: plan.groupId, attempt, retryInMs: wait }, 'kafka bus: joining the consumer group failed; retrying');
+        await timers.sleep(wait);
+      }
+    }
     const subscription: BusSubscription = {
       async close() {
         if (stopped) return;
