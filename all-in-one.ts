@@ -4,6 +4,7 @@ import type { MeshConfig } from './platform/config.ts';
 import type { Logger } from './platform/logger.ts';
 import { createKernel, listen, runSubgraph, SUBGRAPH_PORTS, type Kernel, type RunningSubgraph } from './platform/runtime.ts';
 import { createGateway, type Gateway } from './gateway/index.ts';
+import { createEngineMonitor } from './platform/engine-health.ts';
 import { createSubscriptionEngine } from './gateway/subscriptions/engine.ts';
 import { trackSubscriptions } from './platform/metrics.ts';
 import { SUBGRAPHS } from './subgraphs/catalog.ts';
@@ -36,6 +37,7 @@ export const startAllInOne = async (config: MeshConfig, logger: Logger, options:
     await Promise.all(subgraphs.map((s) => s.stop()));
     throw error;
   }
+  const engineMonitor = createEngineMonitor();
   const gateway = createGateway({
     supergraphSdl,
     config,
@@ -43,6 +45,7 @@ export const startAllInOne = async (config: MeshConfig, logger: Logger, options:
     verifier: kernel.verifier,
     subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
     jwks: async () => kernel.keyring.jwks,
+    engines: () => engineMonitor.check({ bus: kernel.bus }),
   });
   await gateway.start();
   // Federated subscriptions (graphql-ws on /graphql), fed by the kernel's bus; gateway.stop() closes it.

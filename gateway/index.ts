@@ -9,6 +9,7 @@ import type { MeshConfig } from '../platform/config.ts';
 import { DomainError, formatGraphQLError } from '../platform/errors.ts';
 import { correlationIdOf, parseJsonBody, readBody, sendApolloResponse, sendError, sendJson } from '../platform/http.ts';
 import { correlationPlugin, subscriptionsOverWebSocketPlugin } from '../platform/apollo-plugins.ts';
+import type { EngineState } from '../platform/engine-health.ts';
 import type { Logger } from '../platform/logger.ts';
 import { graphqlDuration, graphqlRequests, rateLimited, registry } from '../platform/metrics.ts';
 import type { GatewayContext } from './context.ts';
@@ -27,6 +28,8 @@ export interface GatewayOptions {
   subgraphUrls?: Record<string, string>;
   /** The JWKS served at /.well-known/jwks.json. */
   jwks?: () => Promise<unknown>;
+  /** The gateway process's own engines (its bus, for subscriptions), reported by /health. */
+  engines?: () => Promise<Record<string, EngineState>>;
 }
 
 /** A WebSocket upgrade handler for the same /graphql path (the subscription engine). */
@@ -217,8 +220,13 @@ export const createGateway = (options: GatewayOptions): Gateway => {
         }
       }),
     );
-    const ok = apiSchema !== null && checks.every((c) => c.ok);
-    healthCache = { at: Date.now(), status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'starting', subgraphs: Object.fromEntries(checks.map((c) => [c.name, c.ok ? 'up' : 'down'])) } };
+    const own = options.engines ? await options.engines() : {};
+    const ownOk = Object.values(own).every((e) => e.status === 'up');
+    const ok = apiSchema !== null && ownOk && checks.every((c) => c.ok);
+    // Engines by process: the gateway's own, then each subgraph's as its /health reported them.
+    const enginesOf = (detail: unknown): unknown => (detail && typeof detail === 'object' && 'engines' in detail ? (detail as { engines: unknown }).engines : { unreachable: String(detail) });
+    const engines = { gateway: own, ...Object.fromEntries(checks.map((c) => [c.name, enginesOf(c.detail)])) };
+    healthCache = { at: Date.now(), status: ok ? 200 : 503, body: { status: ok ? 'ok' : apiSchema === null ? 'starting' : 'degraded', subgraphs: Object.fromEntries(checks.map((c) => [c.name, c.ok ? 'up' : 'down'])), engines } };
     return healthCache;
   };
 

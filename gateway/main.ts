@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateKeyring } from '../platform/auth/keys.ts';
 import { createTokenVerifier, type TokenVerifier } from '../platform/auth/tokens.ts';
 import { ConfigError, loadConfig } from '../platform/config.ts';
+import { createEngineMonitor } from '../platform/engine-health.ts';
 import { createEventBus } from '../platform/engines.ts';
+import type { EventBus } from '../platform/events/port.ts';
 import { createLogger } from '../platform/logger.ts';
 import { listen, onShutdown } from '../platform/runtime.ts';
 import { createGateway, subgraphUrlOverrides } from './index.ts';
@@ -49,15 +51,25 @@ if (config.jwksUrl || identity) {
   verifier = createTokenVerifier(settings, { jwks: keyring.jwks });
   jwks = async () => keyring.jwks;
 }
-const gateway = createGateway({ supergraphSdl, config, logger, verifier, subgraphUrls: overrides, jwks });
+// The bus first: an unreachable KAFKA_BROKERS fails the start, naming the variable.
+let bus: EventBus;
+try {
+  bus = await createEventBus(config, 'gateway', logger.child({ component: 'bus' }));
+} catch (error) {
+  logger.fatal({ err: error }, 'gateway failed to start');
+  console.error(`Gateway failed to start: ${(error as Error).message}`);
+  process.exit(1);
+}
+const engineMonitor = createEngineMonitor();
+const gateway = createGateway({ supergraphSdl, config, logger, verifier, subgraphUrls: overrides, jwks, engines: () => engineMonitor.check({ bus }) });
 try {
   await gateway.start();
 } catch (error) {
   console.error(`Gateway failed to start: ${(error as Error).message}`);
+  await bus.close().catch(() => undefined);
   process.exit(1);
 }
 // Federated subscriptions: graphql-ws on /graphql, one consumer group per gateway instance.
-const bus = await createEventBus(config, 'gateway');
 const subscriptions = await createSubscriptionEngine({ gateway, bus, logger: logger.child({ component: 'subscriptions' }), ...config.subscriptions });
 gateway.setUpgradeHandler(subscriptions);
 trackSubscriptions(() => subscriptions.stats);

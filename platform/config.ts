@@ -18,6 +18,12 @@ export interface MeshConfig {
   refreshTokenTtlSeconds: number;
   adminEmail: string;
   adminPassword: string;
+  /**
+   * MESH_NAMESPACE: isolates one deployment on shared engines. Set, it prefixes MongoDB databases
+   * (`<ns>_<subgraph>` instead of `mesh_<subgraph>`), Kafka topics and consumer groups (`<ns>.org_events`)
+   * and Neo4j graph namespaces (`<ns>/<subgraph>`). Unset, names are the defaults.
+   */
+  namespace?: string;
   store: StoreEngine;
   mongodbUri?: string;
   graph: GraphEngine;
@@ -120,6 +126,10 @@ export const loadConfig = (env: Env = process.env): MeshConfig => {
   for (const broker of kafkaBrokers ?? []) {
     if (!/^[\w.-]+:\d+$/.test(broker)) throw new ConfigError('KAFKA_BROKERS', `expected host:port entries, got "${broker}"`);
   }
+  const namespace = env.MESH_NAMESPACE || undefined;
+  if (namespace !== undefined && !/^[a-z][a-z0-9_-]{0,39}$/.test(namespace)) {
+    throw new ConfigError('MESH_NAMESPACE', `expected 1–40 lowercase letters, digits, "_" or "-", starting with a letter, got "${namespace}"`);
+  }
   const port = int(env, 'PORT', 4000, 0);
   return {
     env: mode,
@@ -134,6 +144,7 @@ export const loadConfig = (env: Env = process.env): MeshConfig => {
     refreshTokenTtlSeconds: int(env, 'MESH_REFRESH_TOKEN_TTL', 30 * 24 * 3600, 1),
     adminEmail: env.MESH_ADMIN_EMAIL || 'admin@mesh.local',
     adminPassword: env.MESH_ADMIN_PASSWORD || 'change-me-now',
+    namespace,
     store,
     mongodbUri,
     graph,

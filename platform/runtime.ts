@@ -1,15 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import path from 'node:path';
 import { loadOrCreateKeyring, type Keyring } from './auth/keys.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
 import type { MeshConfig } from './config.ts';
 import { createLanguageModel } from './ai/create.ts';
 import type { LanguageModel } from './ai/port.ts';
-import { createDocumentStore, createEventBus } from './engines.ts';
+import { createDocumentStore, createEventBus, createGraphStore } from './engines.ts';
 import type { EventBus } from './events/port.ts';
 import { startOutboxRelay, type OutboxRelay } from './events/outbox-relay.ts';
-import { createEmbeddedGraph } from './graph/embedded.ts';
-import { createNeo4jGraph } from './graph/neo4j.ts';
 import type { GraphStore } from './graph/port.ts';
 import type { Logger } from './logger.ts';
 import { createProvenanceFactory, createProvenanceSigner, type ProvenanceSigner } from './provenance/provenance.ts';
@@ -34,7 +31,7 @@ export const createKernel = async (config: MeshConfig, logger: Logger): Promise<
   const keyring = await loadOrCreateKeyring(config.dataDir);
   const settings = { issuer: config.issuer, audience: config.audience };
   const verifier = createTokenVerifier(settings, config.jwksUrl ? { jwksUrl: config.jwksUrl } : { jwks: keyring.jwks });
-  const bus = await createEventBus(config, 'cognitive-mesh');
+  const bus = await createEventBus(config, 'cognitive-mesh', logger.child({ component: 'bus' }));
   return { config, logger, keyring, verifier, signer: createProvenanceSigner(keyring.provenance), bus, ai: createLanguageModel(config) };
 };
 
@@ -42,10 +39,13 @@ export const createKernel = async (config: MeshConfig, logger: Logger): Promise<
 export const createSubgraphDeps = async (kernel: Kernel, name: string): Promise<SubgraphDeps & { relay: OutboxRelay; graph: GraphStore }> => {
   const { config } = kernel;
   const store = await createDocumentStore(config, name);
-  const graph =
-    config.graph === 'neo4j' && config.neo4jUri
-      ? await createNeo4jGraph({ uri: config.neo4jUri, user: config.neo4jUser, password: config.neo4jPassword })
-      : await createEmbeddedGraph({ dataDir: path.join(config.dataDir, 'graph', name) });
+  let graph: GraphStore;
+  try {
+    graph = await createGraphStore(config, name);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const logger = kernel.logger.child({ subgraph: name });
   const relay = startOutboxRelay(store, kernel.bus, logger);
   return {

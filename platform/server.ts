@@ -12,6 +12,7 @@ import { enforceAuthDirectives } from './auth/directives.ts';
 import type { Keyring } from './auth/keys.ts';
 import type { MeshConfig } from './config.ts';
 import type { RequestContext } from './context.ts';
+import { createEngineMonitor } from './engine-health.ts';
 import { formatGraphQLError } from './errors.ts';
 import { correlationPlugin } from './apollo-plugins.ts';
 import { correlationIdOf, headerMapOf, parseJsonBody, readBody, sendApolloResponse, sendError, sendJson } from './http.ts';
@@ -141,12 +142,14 @@ export const createSubgraphServer = (definition: SubgraphDefinition, deps: Subgr
     }
   };
 
+  const engineMonitor = createEngineMonitor();
   const routes: Record<string, RouteHandler> = {
     '/graphql': handleGraphQL,
+    // Each engine: kind, up/down, detail, last error (kept after recovery). 503 while any is down.
     '/health': async (_req, res) => {
-      const [store, graph, bus] = await Promise.all([deps.store.health(), deps.graph.health(), deps.bus.health()]);
-      const ok = store.ok && graph.ok && bus.ok;
-      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', subgraph: definition.name, engines: { store, graph, bus } });
+      const engines = await engineMonitor.check({ store: deps.store, graph: deps.graph, bus: deps.bus });
+      const ok = Object.values(engines).every((e) => e.status === 'up');
+      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', subgraph: definition.name, engines });
     },
     '/metrics': async (_req, res) => {
       res.setHeader('content-type', registry.contentType);

@@ -1,23 +1,31 @@
 import { SignJWT, compactVerify, createLocalJWKSet, decodeProtectedHeader, type JWK, importJWK, generateKeyPair } from 'jose';
-import { dataOf, gql, signIn, startTestMesh, waitHealthy, type TestMesh } from './client.ts';
+import { dataOf, gql, signIn, startTestMesh, waitHealthy } from './client.ts';
+import { servicesMode, startServicesTestMesh } from './services.ts';
 
 /**
  * The foundation issue's "done means", through the real gateway over HTTP: a newcomer signs in as the
  * bootstrap admin, creates an organization and a user, signs in as that user, queries across subgraphs
  * with provenance on every object; bad input gets a clear error; restart keeps data.
  */
-let t: TestMesh;
+// MESH_E2E_MODE=services (with the engine variables set) runs this suite in services mode on MongoDB,
+// Neo4j and Kafka, every subgraph its own process; otherwise all-in-one on the embedded engines.
+const SERVICES = servicesMode();
+const STORE = SERVICES ? 'mongo' : 'nedb';
+const start = (env: Record<string, string>) => (SERVICES ? startServicesTestMesh(env) : startTestMesh(env));
+let t: Awaited<ReturnType<typeof start>>;
+/** Starting eight processes (services mode) takes longer than one: a larger bound for start and restart. */
+const SLOW = SERVICES ? 180_000 : 30_000;
 let admin: string;
 
 beforeAll(async () => {
-  t = await startTestMesh({ MESH_RATE_PRINCIPAL_PER_MIN: '60' });
+  t = await start({ MESH_RATE_PRINCIPAL_PER_MIN: '60' });
   await waitHealthy(t.base);
   admin = (await signIn(t.url, t.adminEmail, t.adminPassword)).accessToken;
-});
+}, SLOW);
 
 afterAll(async () => {
   await t?.stop();
-});
+}, SLOW);
 
 const CREATE_ORG = `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id name slug plan minGroupSize provenance { origin method inputsDigest correlationId } } }`;
 const CREATE_USER = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email roles organization { id name } provenance { method origin } } }`;
@@ -51,7 +59,7 @@ describe('a newcomer on a fresh supergraph', () => {
     expect(created.slug).toBe('acme-robotics');
     expect(created.plan).toBe('FREE');
     expect(created.minGroupSize).toBe(5);
-    expect(created.provenance.origin).toBe('identity/nedb');
+    expect(created.provenance.origin).toBe(`identity/${STORE}`);
     expect(created.provenance.method).toBe('HUMAN');
     expect(created.provenance.inputsDigest).toMatch(/^[0-9a-f]{64}$/);
     const user = await newUser(created.id, 'owner@acme.test');
@@ -100,14 +108,14 @@ describe('one request across subgraphs', () => {
       if (!org.subscription) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(org?.id).toBe(orgId);
-    expect(org?.provenance.origin).toBe('identity/nedb');
+    expect(org?.provenance.origin).toBe(`identity/${STORE}`);
     expect(org?.provenance.signature.split('.')).toHaveLength(3);
     expect(org?.subscription?.plan).toBe('FREE');
-    expect(org?.subscription?.provenance.origin).toBe('presales/nedb');
+    expect(org?.subscription?.provenance.origin).toBe(`presales/${STORE}`);
     expect(org?.conversationStats.total).toBe(0);
-    expect(org?.conversationStats.provenance).toEqual({ origin: 'runtime/nedb', method: 'STATISTICAL' });
+    expect(org?.conversationStats.provenance).toEqual({ origin: `runtime/${STORE}`, method: 'STATISTICAL' });
     expect(org?.impactSummary.eventCount).toBe(0);
-    expect(org?.impactSummary.provenance.origin).toBe('impact/nedb');
+    expect(org?.impactSummary.provenance.origin).toBe(`impact/${STORE}`);
     expect(org?.configs).toEqual([]);
   });
 });
@@ -266,5 +274,5 @@ describe('restart', () => {
     const user = await signIn(t.url, 'durable@d.test', 'a-long-password-1');
     const me = dataOf(await gql<{ me: { organization: { name: string } } }>(t.url, `{ me { organization { name } } }`, {}, user.accessToken)).me;
     expect(me.organization.name).toBe('Durable Org');
-  });
+  }, SLOW);
 });

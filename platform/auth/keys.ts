@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 
@@ -28,11 +29,19 @@ const loadOrCreate = async (file: string, alg: 'RS256' | 'EdDSA'): Promise<Signi
     privateJwk = await exportJWK(pair.privateKey);
     privateJwk.kid = await calculateJwkThumbprint(privateJwk);
     privateJwk.alg = alg;
-    await writeFile(file, JSON.stringify(privateJwk), { mode: 0o600, flag: 'wx' }).catch(async (writeError: NodeJS.ErrnoException) => {
+    // Several processes may start at once on one key directory (services mode): write a private temp
+    // file, then hard-link it into place, so the key file appears complete or not at all.
+    const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temp, JSON.stringify(privateJwk), { mode: 0o600, flag: 'wx' });
+    try {
+      await link(temp, file);
+    } catch (linkError) {
       // Another process created it first: use theirs.
-      if (writeError.code !== 'EEXIST') throw writeError;
+      if ((linkError as NodeJS.ErrnoException).code !== 'EEXIST') throw linkError;
       privateJwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
-    });
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
   }
   const privateKey = (await importJWK(privateJwk, alg, { extractable: true })) as CryptoKey;
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = privateJwk;

@@ -1,4 +1,5 @@
 import { Admin, Consumer, ProduceAcks, Producer, stringDeserializers, stringSerializers, type Message, type MessagesStream } from '@platformatic/kafka';
+import { createErrorRecorder, type EngineHealth } from '../engine-health.ts';
 import { newId } from '../ids.ts';
 import type { EventEnvelope } from './envelope.ts';
 import type { BusSubscription, EventBus, EventHandler } from './port.ts';
@@ -35,9 +36,17 @@ export interface KafkaBusOptions {
   replicationFactor?: number;
   /** Bound for reaching the brokers at start (default 10 000 ms). */
   connectTimeoutMs?: number;
+  /** How long `subscribe` keeps retrying a member that fails to join (default 30 000 ms). */
+  subscribeTimeoutMs?: number;
   /** Backoff of handler retries (default 200 ms doubling up to 10 000 ms). */
   retry?: { initialMs?: number; maxMs?: number };
   logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /**
+   * Prefix of every Kafka topic and consumer group this bus touches (MESH_NAMESPACE + `.`), so several
+   * deployments or test runs can share one cluster without seeing each other. Envelopes keep their
+   * unprefixed `topic`; subscribers and replays name unprefixed topics. Default: none.
+   */
+  namespacePrefix?: string;
 }
 
 export type ReplayStart = 'earliest' | Date | ReadonlyArray<{ topic: string; partition: number; offset: bigint | number }>;
@@ -48,6 +57,8 @@ export interface ReplayOptions {
 }
 
 export interface KafkaEventBus extends EventBus {
+  /** Whether a broker answers now, and the last engine-level error (consumer failure, failed commit or publish). */
+  health(): Promise<EngineHealth>;
   replay(options: ReplayOptions, handler: EventHandler): Promise<BusSubscription>;
 }
 
@@ -133,6 +144,11 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
   const initialMs = options.retry?.initialMs ?? 200;
   const maxMs = options.retry?.maxMs ?? 10_000;
   const logger = options.logger ?? silent;
+  const subscribeTimeout = options.subscribeTimeoutMs ?? 30_000;
+  const prefix = options.namespacePrefix ?? '';
+  if (prefix && !/^[A-Za-z0-9._-]+$/.test(prefix)) throw new Error(`Kafka namespace prefix ${JSON.stringify(prefix)}: letters, digits, ".", "_" and "-" only`);
+  /** The Kafka topic that carries one event family. */
+  const wire = (topic: string): string => prefix + topic;
   const base = { clientId, bootstrapBrokers: brokers, connectTimeout: Math.min(connectTimeout, 5000) };
 
   const admin = new Admin({ ...base, retries: 2, retryDelay: 250 });
@@ -144,6 +160,7 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
       cause: error,
     });
   }
+  const engineErrors = createErrorRecorder();
   const producer = new Producer<string, string, string, string>({ ...base, serializers: stringSerializers, acks: ProduceAcks.ALL, idempotent: true, autocreateTopics: false });
 
   // ------------------------------------------------------------------ topics
@@ -234,6 +251,7 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
         });
       } catch (error) {
         // Rebalanced away, or the coordinator moved: the next owner redelivers (at least once).
+        engineErrors.record(error);
         logger.warn({ err: error, group: plan.groupId, topic: message.topic, partition: message.partition }, 'kafka bus: offset commit failed');
       }
     };
@@ -282,12 +300,21 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
           if (!stopped && stream === opened) opened.resume();
         });
       });
+      let settled = false;
       opened.on('error', (error: Error) => {
-        if (stopped || stream !== opened) return;
+        // While opening, `ready` reports the failure to the caller (which retries); afterwards, reconnect.
+        if (stopped || stream !== opened || !settled) return;
+        engineErrors.record(error);
         logger.warn({ err: error, group: plan.groupId }, 'kafka bus: consumer failed; reconnecting');
         void reopen();
       });
-      await ready;
+      try {
+        await ready;
+      } catch (error) {
+        await shutdown();
+        throw error;
+      }
+      settled = true;
     };
 
     const shutdown = async (): Promise<void> => {
@@ -313,6 +340,7 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
             await open();
             return;
           } catch (error) {
+            engineErrors.record(error);
             logger.warn({ err: error, group: plan.groupId, attempt }, 'kafka bus: reconnect failed');
           }
         }
@@ -321,7 +349,21 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
       }
     };
 
-    await open();
+    // Joining can fail transiently right after the topics were created (ListOffsets answered before the
+    // partitions' leaders are ready): retry with backoff until `subscribeTimeoutMs`, then fail the start.
+    const deadline = Date.now() + subscribeTimeout;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await open();
+        break;
+      } catch (error) {
+        const wait = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+        if (stopped || Date.now() + wait > deadline) throw error;
+        engineErrors.record(error);
+        logger.warn({ err: error, group: plan.groupId, attempt, retryInMs: wait }, 'kafka bus: joining the consumer group failed; retrying');
+        await timers.sleep(wait);
+      }
+    }
     const subscription: BusSubscription = {
       async close() {
         if (stopped) return;
@@ -337,7 +379,7 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
 
   /** Start offsets for a replay from a point in time: the first offset at or after it, per partition. */
   const offsetsAt = async (topics: string[], at: Date): Promise<Array<{ topic: string; partition: number; offset: bigint }>> => {
-    const probe = new Consumer<string, string, string, string>({ ...base, groupId: `${clientId}.offsets.${newId()}` });
+    const probe = new Consumer<string, string, string, string>({ ...base, groupId: `${prefix}${clientId}.offsets.${newId()}` });
     try {
       const [atTime, latest] = await Promise.all([probe.listOffsets({ topics, timestamp: BigInt(at.getTime()) }), probe.listOffsets({ topics, timestamp: -1n })]);
       const result: Array<{ topic: string; partition: number; offset: bigint }> = [];
@@ -357,40 +399,46 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
     async publish(events) {
       if (closed) throw new Error('bus closed');
       if (!events.length) return;
-      await ensureTopics(events.map((e) => e.topic));
-      await producer.send({
-        messages: events.map((event) => ({
-          topic: event.topic,
-          key: event.tenantId,
-          value: JSON.stringify(event),
-          headers: { 'event-id': event.id, 'event-type': event.type, 'tenant-id': event.tenantId, 'schema-version': String(event.schemaVersion) },
-        })),
-        acks: ProduceAcks.ALL,
-      });
+      await ensureTopics(events.map((e) => wire(e.topic)));
+      try {
+        await producer.send({
+          messages: events.map((event) => ({
+            topic: wire(event.topic),
+            key: event.tenantId,
+            value: JSON.stringify(event),
+            headers: { 'event-id': event.id, 'event-type': event.type, 'tenant-id': event.tenantId, 'schema-version': String(event.schemaVersion) },
+          })),
+          acks: ProduceAcks.ALL,
+        });
+      } catch (error) {
+        engineErrors.record(error);
+        throw error;
+      }
     },
     async subscribe(subscribeOptions, handler) {
       if (closed) throw new Error('bus closed');
       return startMember(
-        { groupId: subscribeOptions.group, topics: [...subscribeOptions.topics], mode: 'committed', fallbackMode: subscribeOptions.fromBeginning ? 'earliest' : 'latest', commit: true },
+        { groupId: prefix + subscribeOptions.group, topics: subscribeOptions.topics.map(wire), mode: 'committed', fallbackMode: subscribeOptions.fromBeginning ? 'earliest' : 'latest', commit: true },
         handler,
       );
     },
     async replay(replayOptions, handler) {
       if (closed) throw new Error('bus closed');
-      const topics = [...replayOptions.topics];
+      const topics = replayOptions.topics.map(wire);
       await ensureTopics(topics);
-      const groupId = `${clientId}.replay.${newId()}`;
+      const groupId = `${prefix}${clientId}.replay.${newId()}`;
       const { from } = replayOptions;
       if (from === 'earliest') return startMember({ groupId, topics, mode: 'earliest', fallbackMode: 'earliest', commit: false }, handler);
-      const offsets = from instanceof Date ? await offsetsAt(topics, from) : from.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) }));
+      const offsets = from instanceof Date ? await offsetsAt(topics, from) : from.map((o) => ({ topic: wire(o.topic), partition: o.partition, offset: BigInt(o.offset) }));
       return startMember({ groupId, topics, mode: 'manual', fallbackMode: 'latest', offsets, commit: false }, handler);
     },
     async health() {
       try {
         const topics = await withTimeout(admin.listTopics(), 5000, 'listTopics');
-        return { ok: !closed, detail: `kafka ${brokers.join(',')}: ${topics.length} topics, ${subscriptions.size} subscriptions` };
+        return { ok: !closed, detail: `kafka ${brokers.join(',')}${prefix ? ` (prefix ${prefix})` : ''}: ${topics.length} topics, ${subscriptions.size} subscriptions`, lastError: engineErrors.last };
       } catch (error) {
-        return { ok: false, detail: `kafka ${brokers.join(',')}: ${describeError(error)}` };
+        engineErrors.record(error);
+        return { ok: false, detail: `kafka ${brokers.join(',')}: ${describeError(error)}`, lastError: engineErrors.last };
       }
     },
     async close() {

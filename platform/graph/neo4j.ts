@@ -1,5 +1,6 @@
 import neo4j, { type Driver, type ManagedTransaction, type Node, type Relationship } from 'neo4j-driver';
 import type { TenantScope } from '../context.ts';
+import { createErrorRecorder } from '../engine-health.ts';
 import { DomainError } from '../errors.ts';
 import type { GraphEdge, GraphNode, GraphStore } from './port.ts';
 import {
@@ -17,18 +18,23 @@ import {
 /**
  * Neo4j GraphStore (neo4j-driver).
  *
+ * One Neo4j database is shared by every subgraph (Community Edition has one user database), so each
+ * store owns a namespace (`ns`, normally the subgraph's name, prefixed by MESH_NAMESPACE when set):
+ * a store can only see nodes and relationships carrying its own `ns` AND the caller's tenant.
+ *
  * Data model — no label, relationship type or property name in Cypher text is ever built from input:
- * - every node is `(:MeshNode {tenantId, id, kind, ...})`; `kind` holds GraphNode.label;
- * - every relationship is `[:MESH_EDGE {tenantId, type, ...}]`; `type` holds GraphEdge.type;
+ * - every node is `(:MeshNode {ns, tenantId, id, kind, ...})`; `kind` holds GraphNode.label;
+ * - every relationship is `[:MESH_EDGE {ns, tenantId, type, ...}]`; `type` holds GraphEdge.type;
  * - props are flattened into native properties with a `p_` prefix (`name` → `p_name`), so they are
  *   visible and indexable in Neo4j and a merge is one atomic `SET n += $set`. Neo4j cannot store a
  *   null property (setting one removes it), so keys whose value is null are listed in the
  *   `_nullProps` string-list property and read back as `null`.
  * - numbers are sent as floats and read back as JS numbers (`disableLosslessIntegers`).
  *
- * Every statement matches on `tenantId = $tenantId` for every node and relationship it touches, and
- * takes all values as parameters. A uniqueness constraint on (tenantId, id) for MeshNode and an index
- * on (tenantId, kind) are created at start if missing. Every session is closed in `finally`.
+ * Every statement matches on `ns = $ns` and `tenantId = $tenantId` for every node and relationship it
+ * touches, and takes all values as parameters. A uniqueness constraint on (ns, tenantId, id) for
+ * MeshNode and an index on (ns, tenantId, kind) are created at start if missing (the earlier
+ * un-namespaced constraint and index are dropped). Every session is closed in `finally`.
  */
 
 export interface Neo4jGraphOptions {
@@ -36,6 +42,11 @@ export interface Neo4jGraphOptions {
   user?: string;
   password?: string;
   database?: string;
+  /**
+   * The store's namespace inside the shared database: the subgraph name, optionally prefixed by the
+   * deployment's MESH_NAMESPACE (`run42/impact`). Letters, digits, `_`, `-`, `.` and `/`; 1–100 chars.
+   */
+  namespace: string;
   /** Bound for the connectivity check at create time, ms. Default 10 000. */
   connectTimeoutMs?: number;
 }
@@ -79,9 +90,18 @@ const toEdge = (r: Relationship, from: unknown, to: unknown): GraphEdge => {
   return { from: String(from), to: String(to), type: String(p.type), props: propsOf(p) };
 };
 
+/** A store namespace: the subgraph name, optionally prefixed by MESH_NAMESPACE (`run42/impact`). */
+const checkNamespace = (value: unknown): string => {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.\/-]{1,100}$/.test(value)) {
+    throw new DomainError('INTERNAL_SERVER_ERROR', `Invalid Neo4j graph namespace ${JSON.stringify(value)}`, { hint: 'Use the subgraph name (letters, digits, _ - . /).' });
+  }
+  return value;
+};
+
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<GraphStore> => {
+  const ns = checkNamespace(options.namespace);
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   const auth = options.user ? neo4j.auth.basic(options.user, options.password ?? '') : undefined;
   let driver: Driver;
@@ -120,9 +140,13 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
     clearTimeout(timer);
   }
 
+  // Engine-level failures seen after start (driver errors), for /health.
+  const engineErrors = createErrorRecorder();
+
   /** Driver failures become ENGINE_UNAVAILABLE (retryable) when the driver says they are transient. */
   const wrap = (error: unknown): unknown => {
     if (error instanceof DomainError) return error;
+    engineErrors.record(error);
     if (neo4j.isRetryableError(error as Error)) {
       return new DomainError('ENGINE_UNAVAILABLE', `Neo4j unavailable: ${messageOf(error)}`, { retryAfterSeconds: 1, cause: error });
     }
@@ -153,13 +177,24 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
 
   const tenantOf = (scope: TenantScope): string => checkName('tenant id', scope?.tenantId);
 
+  // Schema, idempotent and safe when several processes start at once: `IF [NOT] EXISTS`, and a
+  // concurrent creator's "already exists" / dropper's "not found" counts as done.
+  const schemaStatements = [
+    'DROP CONSTRAINT mesh_node_tenant_id IF EXISTS',
+    'DROP INDEX mesh_node_tenant_kind IF EXISTS',
+    'CREATE CONSTRAINT mesh_node_ns_tenant_id IF NOT EXISTS FOR (n:MeshNode) REQUIRE (n.ns, n.tenantId, n.id) IS UNIQUE',
+    'CREATE INDEX mesh_node_ns_tenant_kind IF NOT EXISTS FOR (n:MeshNode) ON (n.ns, n.tenantId, n.kind)',
+  ];
   try {
-    await write(async (tx) => {
-      await tx.run('CREATE CONSTRAINT mesh_node_tenant_id IF NOT EXISTS FOR (n:MeshNode) REQUIRE (n.tenantId, n.id) IS UNIQUE');
-    });
-    await write(async (tx) => {
-      await tx.run('CREATE INDEX mesh_node_tenant_kind IF NOT EXISTS FOR (n:MeshNode) ON (n.tenantId, n.kind)');
-    });
+    for (const statement of schemaStatements) {
+      await write(async (tx) => {
+        await tx.run(statement);
+      }).catch((error: unknown) => {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && /^Neo\.ClientError\.Schema\.\w*(AlreadyExists|NotFound)/.test(code)) return;
+        throw error;
+      });
+    }
   } catch (error) {
     await driver.close().catch(() => undefined);
     throw error;
@@ -174,7 +209,8 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
       const tenantId = tenantOf(scope);
       const node = checkNode(input);
       await write((tx) =>
-        tx.run(`MERGE (n:MeshNode {tenantId: $tenantId, id: $id}) SET n.kind = $kind ${mergeProps('n')}`, {
+        tx.run(`MERGE (n:MeshNode {ns: $ns, tenantId: $tenantId, id: $id}) SET n.kind = $kind ${mergeProps('n')}`, {
+          ns,
           tenantId,
           id: node.id,
           kind: node.label,
@@ -188,12 +224,12 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
       const edge = checkEdge(input);
       const merged = await write(async (tx) => {
         const result = await tx.run(
-          `MATCH (a:MeshNode {tenantId: $tenantId, id: $from})
-           MATCH (b:MeshNode {tenantId: $tenantId, id: $to})
-           MERGE (a)-[r:MESH_EDGE {tenantId: $tenantId, type: $type}]->(b)
+          `MATCH (a:MeshNode {ns: $ns, tenantId: $tenantId, id: $from})
+           MATCH (b:MeshNode {ns: $ns, tenantId: $tenantId, id: $to})
+           MERGE (a)-[r:MESH_EDGE {ns: $ns, tenantId: $tenantId, type: $type}]->(b)
            ${mergeProps('r')}
            RETURN count(r) AS merged`,
-          { tenantId, from: edge.from, to: edge.to, type: edge.type, ...propParams(edge.props) },
+          { ns, tenantId, from: edge.from, to: edge.to, type: edge.type, ...propParams(edge.props) },
         );
         return Number(result.records[0]?.get('merged') ?? 0);
       });
@@ -205,14 +241,14 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
     async removeNode(scope, id) {
       const tenantId = tenantOf(scope);
       checkName('node id', id);
-      await write((tx) => tx.run('MATCH (n:MeshNode {tenantId: $tenantId, id: $id}) DETACH DELETE n', { tenantId, id }));
+      await write((tx) => tx.run('MATCH (n:MeshNode {ns: $ns, tenantId: $tenantId, id: $id}) DETACH DELETE n', { ns, tenantId, id }));
     },
 
     async getNode(scope, id) {
       const tenantId = tenantOf(scope);
       checkName('node id', id);
       return read(async (tx) => {
-        const result = await tx.run('MATCH (n:MeshNode {tenantId: $tenantId, id: $id}) RETURN n', { tenantId, id });
+        const result = await tx.run('MATCH (n:MeshNode {ns: $ns, tenantId: $tenantId, id: $id}) RETURN n', { ns, tenantId, id });
         const record = result.records[0];
         return record ? toNode(record.get('n') as Node) : null;
       });
@@ -222,7 +258,7 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
       const tenantId = tenantOf(scope);
       checkName('label', label);
       return read(async (tx) => {
-        const result = await tx.run('MATCH (n:MeshNode {tenantId: $tenantId, kind: $kind}) RETURN n ORDER BY n.id', { tenantId, kind: label });
+        const result = await tx.run('MATCH (n:MeshNode {ns: $ns, tenantId: $tenantId, kind: $kind}) RETURN n ORDER BY n.id', { ns, tenantId, kind: label });
         return result.records.map((r) => toNode(r.get('n') as Node)).sort(byNodeId);
       });
     },
@@ -235,17 +271,17 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
       // Constant pattern text per direction; `DISTINCT r` returns a self-loop once for `both`.
       const pattern =
         direction === 'out'
-          ? '(n:MeshNode {tenantId: $tenantId, id: $id})-[r:MESH_EDGE {tenantId: $tenantId}]->(m:MeshNode {tenantId: $tenantId})'
+          ? '(n:MeshNode {ns: $ns, tenantId: $tenantId, id: $id})-[r:MESH_EDGE {ns: $ns, tenantId: $tenantId}]->(m:MeshNode {ns: $ns, tenantId: $tenantId})'
           : direction === 'in'
-            ? '(n:MeshNode {tenantId: $tenantId, id: $id})<-[r:MESH_EDGE {tenantId: $tenantId}]-(m:MeshNode {tenantId: $tenantId})'
-            : '(n:MeshNode {tenantId: $tenantId, id: $id})-[r:MESH_EDGE {tenantId: $tenantId}]-(m:MeshNode {tenantId: $tenantId})';
+            ? '(n:MeshNode {ns: $ns, tenantId: $tenantId, id: $id})<-[r:MESH_EDGE {ns: $ns, tenantId: $tenantId}]-(m:MeshNode {ns: $ns, tenantId: $tenantId})'
+            : '(n:MeshNode {ns: $ns, tenantId: $tenantId, id: $id})-[r:MESH_EDGE {ns: $ns, tenantId: $tenantId}]-(m:MeshNode {ns: $ns, tenantId: $tenantId})';
       return read(async (tx) => {
         const result = await tx.run(
           `MATCH ${pattern}
            WHERE $type IS NULL OR r.type = $type
            WITH DISTINCT r
            RETURN r, startNode(r).id AS from, endNode(r).id AS to`,
-          { tenantId, id, type },
+          { ns, tenantId, id, type },
         );
         return result.records.map((rec) => toEdge(rec.get('r') as Relationship, rec.get('from'), rec.get('to'))).sort(byEdgeKey);
       });
@@ -255,11 +291,11 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
       const tenantId = tenantOf(scope);
       const labels = filterSet(opts?.labels);
       const types = filterSet(opts?.edgeTypes);
-      const params = { tenantId, labels: labels ? [...labels] : null, types: types ? [...types] : null };
+      const params = { ns, tenantId, labels: labels ? [...labels] : null, types: types ? [...types] : null };
       return read(async (tx) => {
-        const nodes = await tx.run('MATCH (n:MeshNode {tenantId: $tenantId}) WHERE $labels IS NULL OR n.kind IN $labels RETURN n', params);
+        const nodes = await tx.run('MATCH (n:MeshNode {ns: $ns, tenantId: $tenantId}) WHERE $labels IS NULL OR n.kind IN $labels RETURN n', params);
         const edges = await tx.run(
-          `MATCH (a:MeshNode {tenantId: $tenantId})-[r:MESH_EDGE {tenantId: $tenantId}]->(b:MeshNode {tenantId: $tenantId})
+          `MATCH (a:MeshNode {ns: $ns, tenantId: $tenantId})-[r:MESH_EDGE {ns: $ns, tenantId: $tenantId}]->(b:MeshNode {ns: $ns, tenantId: $tenantId})
            WHERE ($labels IS NULL OR (a.kind IN $labels AND b.kind IN $labels)) AND ($types IS NULL OR r.type IN $types)
            RETURN r, a.id AS from, b.id AS to`,
           params,
@@ -285,12 +321,12 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
       }
       return read(async (tx) => {
         const result = await tx.run(
-          `MATCH (a:MeshNode {tenantId: $tenantId, id: $from})
-           MATCH (b:MeshNode {tenantId: $tenantId, id: $to})
+          `MATCH (a:MeshNode {ns: $ns, tenantId: $tenantId, id: $from})
+           MATCH (b:MeshNode {ns: $ns, tenantId: $tenantId, id: $to})
            MATCH p = shortestPath((a)-[:MESH_EDGE*..${hops}]-(b))
-           WHERE all(x IN nodes(p) WHERE x.tenantId = $tenantId) AND all(r IN relationships(p) WHERE r.tenantId = $tenantId)
+           WHERE all(x IN nodes(p) WHERE x.ns = $ns AND x.tenantId = $tenantId) AND all(r IN relationships(p) WHERE r.ns = $ns AND r.tenantId = $tenantId)
            RETURN nodes(p) AS path`,
-          { tenantId, from, to },
+          { ns, tenantId, from, to },
         );
         const record = result.records[0];
         return record ? (record.get('path') as Node[]).map(toNode) : null;
@@ -301,9 +337,10 @@ export const createNeo4jGraph = async (options: Neo4jGraphOptions): Promise<Grap
       if (closed) return { ok: false, detail: 'neo4j: closed' };
       try {
         const info = await driver.getServerInfo(database ? { database } : {});
-        return { ok: true, detail: `neo4j: ${info.agent ?? 'server'} at ${info.address ?? options.uri}` };
+        return { ok: true, detail: `neo4j: ${info.agent ?? 'server'} at ${info.address ?? options.uri}, namespace ${ns}`, lastError: engineErrors.last };
       } catch (error) {
-        return { ok: false, detail: `neo4j: ${messageOf(error)}` };
+        engineErrors.record(error);
+        return { ok: false, detail: `neo4j: ${messageOf(error)}`, lastError: engineErrors.last };
       }
     },
 

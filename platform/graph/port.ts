@@ -1,4 +1,5 @@
 import type { TenantScope } from '../context.ts';
+import type { EngineHealth } from '../engine-health.ts';
 
 /** A node of the tenant's graph. `label` is the kind (Person, Team, Skill, Solution, ...). */
 export interface GraphNode {
@@ -40,6 +41,7 @@ export interface GraphStore {
   subgraph(scope: TenantScope, options: { labels?: readonly string[]; edgeTypes?: readonly string[] }): Promise<{ nodes: GraphNode[]; edges: GraphEdge[] }>;
   /** Shortest path by hops (undirected), up to `maxHops` (default 6, at most 32), from `from` to `to` inclusive; `[node]` when from = to; null when none. */
   shortestPath(scope: TenantScope, from: string, to: string, maxHops?: number): Promise<GraphNode[] | null>;
-  health(): Promise<{ ok: boolean; detail: string }>;
+  /** Whether the engine answers now, and the last engine-level error the adapter observed. */
+  health(): Promise<EngineHealth>;
   close(): Promise<void>;
 }

@@ -82,6 +82,20 @@ export const documentStoreContract = (
       expect(await store.collection(contractThings).count(a)).toBe(0);
     });
 
+    it('stores nested values exactly, empty objects and arrays included, on insert and on update', async () => {
+      const nested = defineCollection<{ deployed: Record<string, number>; tags: string[]; meta: { inner: Record<string, never>; list: number[][] } }>('contract_nested');
+      const created = await store.transaction(a, opts(), (tx) => tx.insert(nested, { deployed: {}, tags: [], meta: { inner: {}, list: [[]] } }, record()));
+      const read = await store.collection(nested).get(a, created.id);
+      expect(read).toEqual(created);
+      expect(read?.deployed).toEqual({});
+      expect(read?.meta).toEqual({ inner: {}, list: [[]] });
+      const updated = await store.transaction(a, opts(), (tx) => tx.update(nested, created, { deployed: { DEV: 1 }, meta: { inner: {}, list: [] } }));
+      expect(await store.collection(nested).get(a, created.id)).toEqual(updated);
+      const emptied = await store.transaction(a, opts(), (tx) => tx.update(nested, updated, { deployed: {} }));
+      expect((await store.collection(nested).get(a, created.id))?.deployed).toEqual({});
+      expect(emptied.deployed).toEqual({});
+    });
+
     it('returns what the work returns, keeps caller ids, and writes nothing for an empty transaction', async () => {
       const id = newId();
       const result = await store.transaction(a, opts(), (tx) => {

@@ -1,5 +1,6 @@
 import mongoose, { type ClientSession, type Connection, type Model } from 'mongoose';
 import type { TenantScope } from '../context.ts';
+import { createErrorRecorder } from '../engine-health.ts';
 import { DomainError } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { newId } from '../ids.ts';
@@ -186,7 +187,8 @@ const schemaOf = <T>(spec: CollectionSpec<T>): mongoose.Schema => {
       tenantId: { type: String, required: true, index: true },
       version: { type: Number, required: true },
     },
-    { strict: false, strictQuery: false, versionKey: false, id: false, autoIndex: false, autoCreate: false, collection: spec.name },
+    // minimize: false — mongoose would otherwise drop empty objects (`deployed: {}`) on write.
+    { strict: false, strictQuery: false, versionKey: false, id: false, autoIndex: false, autoCreate: false, minimize: false, collection: spec.name },
   );
   schema.index({ tenantId: 1, createdAt: -1, id: -1 });
   for (const index of spec.indexes ?? []) {
@@ -223,6 +225,13 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Docu
     throw new Error(`MONGODB_URI: cannot reach MongoDB at ${redact(options.uri)} within ${timeout} ms (${reason}). Start the server or fix MONGODB_URI.`, { cause: error });
   }
   const db = connection.db;
+  // Engine-level failures seen after start (lost connection, server errors), for /health.
+  const engineErrors = createErrorRecorder();
+  let closing = false;
+  connection.on('error', (error: unknown) => engineErrors.record(error));
+  connection.on('disconnected', () => {
+    if (!closing) engineErrors.record(new Error(`lost the connection to MongoDB at ${redact(options.uri)}`));
+  });
   if (!db) throw new Error(`MONGODB_URI: connected to ${redact(options.uri)} but no database handle`);
 
   const mode = options.transactions ?? 'auto';
@@ -536,14 +545,16 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Docu
     async health() {
       try {
         await db.admin().ping();
-        return { ok: true, detail: `mongo ${dbName} (${useSessions ? 'session transactions' : 'write-ahead commits'})` };
+        return { ok: true, detail: `mongo ${dbName} (${useSessions ? 'session transactions' : 'write-ahead commits'})`, lastError: engineErrors.last };
       } catch (error) {
-        return { ok: false, detail: `mongo ${dbName}: ${error instanceof Error ? error.message : String(error)}` };
+        engineErrors.record(error);
+        return { ok: false, detail: `mongo ${dbName}: ${error instanceof Error ? error.message : String(error)}`, lastError: engineErrors.last };
       }
     },
     async close() {
       if (closed) return;
       closed = true;
+      closing = true;
       await chain;
       await connection.close();
     },

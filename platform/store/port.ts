@@ -1,3 +1,4 @@
+import type { EngineHealth } from '../engine-health.ts';
 import type { TenantScope } from '../context.ts';
 import type { EventDraft, EventEnvelope, EventActor } from '../events/envelope.ts';
 import type { ProvenanceRecord } from '../provenance/provenance.ts';
@@ -105,6 +106,7 @@ export interface DocumentStore {
   onCommit(listener: () => void): void;
   /** Store round trips since start: the N+1 benchmark reads this. */
   readonly stats: { roundTrips: number };
-  health(): Promise<{ ok: boolean; detail: string }>;
+  /** Whether the engine answers now, and the last engine-level error the adapter observed. */
+  health(): Promise<EngineHealth>;
   close(): Promise<void>;
 }
