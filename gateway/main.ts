@@ -60,6 +60,10 @@ try {
   console.error(`Gateway failed to start: ${(error as Error).message}`);
   process.exit(1);
 }
+if (config.bus === 'memory') {
+  // An in-process bus only carries events published in this process: a standalone gateway gets none.
+  logger.warn('MESH_BUS=memory: this standalone gateway receives no events from the subgraph processes, so subscriptions deliver nothing; set MESH_BUS=kafka (services mode) or run npm start (all-in-one)');
+}
 const engineMonitor = createEngineMonitor();
 const gateway = createGateway({ supergraphSdl, config, logger, verifier, subgraphUrls: overrides, jwks, engines: () => engineMonitor.check({ bus }) });
 try {
