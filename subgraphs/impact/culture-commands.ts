@@ -12,6 +12,7 @@ import { checkMinGroupSize, complementarySuppression, DEFAULT_MIN_GROUP_SIZE, ef
 import { addToTally, checkAnswers, emptyTally, enpsOf, resultOf, type RoundResult } from './domain/safety.ts';
 import { alertSeverityOf, analyzeRound, DEFAULT_SAFETY_POLICY, recommendedActionOf, type PublishedRound, type SafetyPolicy, type SafetySignal } from './domain/signals.ts';
 import { checkId, checkWindow } from './domain/validation.ts';
+import { consentsOf, hasConsent } from './impact-commands.ts';
 import { actorOf, connectionOf, provenanceOf, withRetry, type ImpactDeps } from './shared.ts';
 import { culturePolicies, pulseRounds, pulseSecrets, pulseTeams, safetyAlerts, type CulturePolicyDoc, type CulturePolicyModel, type PulseRoundModel, type PulseTeamModel, type SafetyAlertModel } from './store.ts';
 
@@ -133,6 +134,11 @@ export const submitPulseResponse = async (deps: ImpactDeps, ctx: RequestContext,
   const { answers, enps } = checkAnswers(input.answers, input.enps);
   const comment = input.comment?.trim() ?? '';
   if (comment.length > 1000) throw inputError('input.comment', 'comment is longer than 1000 characters', 'Shorten the comment to at most 1000 characters.');
+  // Consent: only people who agreed to take part in pulses are counted; withdrawing stops future answers
+  // (answers already in a tally cannot be taken out: nothing links them to the person).
+  const consent = (await consentsOf(deps, scope, [principal.subject])).get(principal.subject);
+  if (!hasConsent(consent, 'PULSE')) throw new DomainError('FORBIDDEN', 'You have not consented to taking part in pulse surveys', { hint: 'Grant PULSE with setMyConsents(scopes: [..., PULSE]) first; your answer stays anonymous.' });
+  const basis = consent!.basis;
   const secret = await dedupeSecret(deps, scope);
   // A fresh correlation id: the stored round carries nothing that links back to this request.
   const correlationId = newId();
@@ -142,7 +148,7 @@ export const submitPulseResponse = async (deps: ImpactDeps, ctx: RequestContext,
     const token = ballotToken(secret, principal.subject, teamId, round.id);
     if (round.ballots.includes(token)) throw new DomainError('ALREADY_EXISTS', 'You already answered this round', { hint: 'Each person answers once per round; wait for the next round.' });
     const code = `${round.id}.${newSecret()}`;
-    const provenance = deps.provenance.build({ method: 'HUMAN', inputs: { roundId: round.id }, explanation: 'An anonymous pulse response was added to the round tally; no person is stored with it.' }, correlationId);
+    const provenance = deps.provenance.build({ method: 'HUMAN', inputs: { roundId: round.id }, explanation: `An anonymous pulse response was added to the round tally; no person is stored with it; consent basis ${basis} (PULSE).` }, correlationId);
     await deps.store.transaction(scope, { action: 'impact.submitPulseResponse', actor: ANONYMOUS, correlationId }, (tx) => {
       tx.update(pulseRounds, round, {
         tally: addToTally(round.tally, answers, enps),
@@ -150,7 +156,8 @@ export const submitPulseResponse = async (deps: ImpactDeps, ctx: RequestContext,
         receiptHashes: insertSorted(round.receiptHashes, digestOf(code)),
         comments: comment ? insertSorted(round.comments, comment) : round.comments,
       }, provenance);
-      tx.emit({ type: 'pulse.response.recorded', topic: 'culture_events', subject: { typename: 'PulseRound', id: round.id }, payload: { teamId } }, provenance);
+      // No per-response event: every org role reads the timeline, and a count of such events per round
+      // would reveal the participation of rounds under the minimum group size.
     });
     return { receiptCode: code, roundId: round.id, teamId, provenance };
   });

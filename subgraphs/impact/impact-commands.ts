@@ -1,5 +1,5 @@
-import { requireScope, type RequestContext, type TenantScope } from '../../platform/context.ts';
-import { inputError } from '../../platform/errors.ts';
+import { requirePrincipal, requireScope, type RequestContext, type TenantScope } from '../../platform/context.ts';
+import { forbidden, inputError } from '../../platform/errors.ts';
 import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
 import type { Filter } from '../../platform/store/port.ts';
 import { clampFirst } from '../../platform/store/transaction.ts';
@@ -272,6 +272,11 @@ export const listImpactEvents = async (deps: ImpactDeps, ctx: RequestContext, ar
 export const setImpactConsent = async (deps: ImpactDeps, ctx: RequestContext, input: { personId: string; scopes: readonly string[] }): Promise<ImpactConsentModel> => {
   const scope = requireScope(ctx);
   const personId = checkId(input.personId, 'input.personId', 'person');
+  const principal = requirePrincipal(ctx);
+  // Consent is the person's own: they set it (or identity mirrors it); an organization admin may record it for them.
+  if (principal.subject !== personId && !principal.scopes.includes('org:admin')) {
+    throw forbidden('Only the person or an organization admin can set their consent', 'Ask the person to grant it with setMyConsents (identity), or an Owner/Admin to record it.');
+  }
   const scopes = checkConsentScopes(input.scopes);
   const existing = await deps.store.collection(impactConsents).findOne(scope, { personId });
   const provenance = provenanceOf(deps, ctx, { method: 'HUMAN', inputs: { personId, scopes }, explanation: `Consent set locally in the impact subgraph: ${scopes.length ? scopes.join(', ') : 'withdrawn'}.` });

@@ -151,12 +151,19 @@ const SUBMIT = `mutation($input: SubmitPulseResponseInput!) { submitPulseRespons
 /** Answers whose safety score is `score` (all scored items equal): items 1, 3, 5 reversed. */
 const answersFor = (score: number): number[] => [8 - score, score, 8 - score, score, 8 - score, score, score];
 
+/** A member who consented to PULSE (recorded by the tenant's admin). */
+const respondent = async (tenant = A) => {
+  const member = principalFor(tenant, ['MEMBER']);
+  ok(await consent(member.subject, tenant === A ? adminA : adminB, ['PULSE']));
+  return member;
+};
+
 const runRound = async (teamId: string, scores: number[], tenant = A, comment?: string): Promise<{ roundId: string; receipts: string[]; close: Record<string, unknown> }> => {
   const admin = tenant === A ? adminA : adminB;
   const roundId = ((ok(await sg.run(OPEN, { t: teamId }, admin)).openPulseRound) as { id: string }).id;
   const receipts: string[] = [];
   for (const [i, score] of scores.entries()) {
-    const data = ok(await sg.run(SUBMIT, { input: { teamId, answers: answersFor(score), enps: 9, ...(comment && i === 0 ? { comment } : {}) } }, principalFor(tenant, ['MEMBER'])));
+    const data = ok(await sg.run(SUBMIT, { input: { teamId, answers: answersFor(score), enps: 9, ...(comment && i === 0 ? { comment } : {}) } }, await respondent(tenant)));
     receipts.push((data.submitPulseResponse as { receiptCode: string }).receiptCode);
   }
   const close = ok(await sg.run(CLOSE, { id: roundId }, admin)).closePulseRound as Record<string, unknown>;
@@ -180,7 +187,14 @@ describe('psychological safety culture engine', () => {
     ok(await sg.run(REGISTER, { input: { teamId: 'dedupe-team', memberCount: 8 } }, adminA));
     const roundId = ((ok(await sg.run(OPEN, { t: 'dedupe-team' }, adminA)).openPulseRound) as { id: string }).id;
     const member = principalFor(A, ['MEMBER']);
-    ok(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: answersFor(5), enps: 8, comment: 'we need more retros' } }, member));
+    // Without PULSE consent the answer is refused and nothing is written.
+    expect(errorOf(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: answersFor(5), enps: 8 } }, member))?.code).toBe('FORBIDDEN');
+    expect((await sg.deps.store.collection(pulseRounds).get(systemScope(A, 'test'), roundId))?.tally.n).toBe(0);
+    // A member cannot grant consent on someone else's behalf; the person can, and so can an admin.
+    expect(errorOf(await consent(member.subject, principalFor(A, ['MEMBER'])))?.code).toBe('FORBIDDEN');
+    ok(await consent(member.subject, member, ['PULSE']));
+    const receipt = ok(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: answersFor(5), enps: 8, comment: 'we need more retros' } }, member));
+    expect((receipt.submitPulseResponse as { provenance: { method: string } }).provenance.method).toBe('HUMAN');
     expect(errorOf(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: answersFor(5), enps: 8 } }, member))?.code).toBe('ALREADY_EXISTS');
     expect(errorOf(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: [1, 2, 3], enps: 8 } }, member))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.answers' });
     expect(errorOf(await sg.run(SUBMIT, { input: { teamId: 'dedupe-team', answers: answersFor(5), enps: 8 } }, principalFor(A, ['MEMBER'], { kind: 'app' })))?.code).toBe('FORBIDDEN');
@@ -190,8 +204,10 @@ describe('psychological safety culture engine', () => {
     expect(stored?.tally.n).toBe(1);
     await sg.flush();
     const audit = await sg.deps.store.outbox.since(systemScope(A, 'test'), null, ['audit_events', 'culture_events'], 500);
-    const submits = audit.filter((e) => (e.payload as { action?: string }).action === 'impact.submitPulseResponse' || e.type === 'pulse.response.recorded');
+    const submits = audit.filter((e) => (e.payload as { action?: string }).action === 'impact.submitPulseResponse');
     expect(submits.length).toBeGreaterThan(0);
+    // No per-response event reaches the (org-wide) timeline topics: counting them would reveal participation.
+    expect(audit.filter((e) => e.topic === 'culture_events' && e.subject.id === roundId).map((e) => e.type)).toEqual(['pulse.round.opened']);
     for (const event of submits) {
       expect(event.actor.id).toBe('anonymous-respondent');
       expect(JSON.stringify(event)).not.toContain(member.subject);
