@@ -230,7 +230,7 @@ describe('passions and matches through the gateway', () => {
     expect(found?.changes[0].afterDigest).toMatch(/^[0-9a-f]{64}$/);
 
     // Cross-team champion: Ada carries incident review from her team (with Ben) to the other team (with Sam).
-    const champions = dataOf(await gql<{ crossTeamChampions: unknown[] }>(t.url, `{ crossTeamChampions(skill: "Incident Review") { personId person { name } betweenness teamsBridged collaborators evidencePath provenance { method explanation } } }`, {}, owner.token)).crossTeamChampions;
+    const champions = dataOf(await gql<{ crossTeamChampions: unknown[] }>(t.url, `{ crossTeamChampions(skill: "Incident Review") { personId person { name } betweenness teamsBridged collaborators evidencePath evidence { from { name } to { name } crossesTeams sharedContributions lastContributionAt } provenance { method explanation } } }`, {}, owner.token)).crossTeamChampions;
     expect(champions).toEqual([
       {
         personId: ada.id,
@@ -239,6 +239,11 @@ describe('passions and matches through the gateway', () => {
         teamsBridged: [bigTeamId, smallTeamId].sort(),
         collaborators: 2,
         evidencePath: [ben.id, ada.id, sam.id],
+        // Each hop backed by the contribution they made together; names from identity.
+        evidence: [
+          { from: { name: 'Member 2' }, to: { name: 'Member 1' }, crossesTeams: false, sharedContributions: 1, lastContributionAt: month(6) },
+          { from: { name: 'Member 1' }, to: { name: 'Small 1' }, crossesTeams: true, sharedContributions: 1, lastContributionAt: month(7) },
+        ],
         provenance: { method: 'STATISTICAL', explanation: expect.stringContaining(`Evidence path ${ben.id} → ${ada.id} → ${sam.id}`) },
       },
     ]);
@@ -318,9 +323,9 @@ describe('psychological safety through the gateway', () => {
     expect(small.messages).toEqual([]);
 
     // The trend and the drift forecast with its uncertainty.
-    const safety = dataOf(await gql<{ teamSafety: { points: Array<{ safetyScore: number }>; baseline: number; change: number; forecast: { nextScore: number; lower: number; upper: number; slope: number; pointsUsed: number; standardError: number } } }>(
+    const safety = dataOf(await gql<{ teamSafety: { points: Array<{ safetyScore: number }>; baseline: number; change: number; forecast: { nextScore: number; lower: number; upper: number; slope: number; pointsUsed: number; standardError: number; urgentThreshold: number; urgentDropProbability: number } } }>(
       t.url,
-      `query($t: ID!) { teamSafety(teamId: $t) { points { safetyScore } baseline change forecast { nextScore lower upper slope pointsUsed standardError } } }`,
+      `query($t: ID!) { teamSafety(teamId: $t) { points { safetyScore } baseline change forecast { nextScore lower upper slope pointsUsed standardError urgentThreshold urgentDropProbability } } }`,
       { t: bigTeamId },
       owner.token,
     )).teamSafety;
@@ -331,6 +336,9 @@ describe('psychological safety through the gateway', () => {
     // prediction at 3: 4.133; SSE 0.3267 (1 df), se = √0.3267·√(1 + 1/3 + 4/2) = 1.0435; t(1) = 12.706,
     // so the 95% interval 4.133 ± 13.26 is clamped to the scale 1–7: honest about 3 points.
     expect(safety.forecast).toMatchObject({ slope: -0.7, pointsUsed: 3, nextScore: 4.133, standardError: 1.0435 });
+    // Drift risk: the next round is URGENT below (6 + 6 + 4.6)/3 − 0.5 = 5.033; with 1 degree of freedom
+    // (Cauchy) P = 1/2 + atan((5.033 − 4.133)/1.0435)/π = 0.727.
+    expect(safety.forecast).toMatchObject({ urgentThreshold: 5.033, urgentDropProbability: 0.727 });
     expect(safety.forecast.lower).toBe(1);
     expect(safety.forecast.upper).toBe(7);
   }, 60_000);
@@ -340,8 +348,14 @@ describe('psychological safety through the gateway', () => {
     const STATUS = `query($c: String!) { concernStatus(receiptCode: $c) { received roundStatus published alertSeverity alertStatus actions } }`;
     const before = dataOf(await gql<{ concernStatus: unknown }>(t.url, STATUS, { c: lastRound.receipts[3] }, members[3].token)).concernStatus;
     expect(before).toEqual({ received: true, roundStatus: 'CLOSED', published: true, alertSeverity: 'URGENT', alertStatus: 'RAISED', actions: [] });
-    dataOf(await gql(t.url, `mutation($id: ID!) { acknowledgeSafetyAlert(id: $id) { status } }`, { id: alertId }, owner.token));
-    const acted = dataOf(await gql<{ recordAlertAction: { status: string; actions: Array<{ note: string; provenance: { method: string } }> } }>(t.url, `mutation($input: RecordAlertActionInput!) { recordAlertAction(input: $input) { status actions { note provenance { method } } } }`, { input: { alertId, note: 'Blameless retro held; meeting rotation agreed' } }, owner.token)).recordAlertAction;
+    // Handled by the team's manager (a MEMBER by role, the manager by identity's team), not by any member.
+    const notTheManager = await gql(t.url, `mutation($id: ID!) { acknowledgeSafetyAlert(id: $id) { status } }`, { id: alertId }, members[1].token);
+    expect(notTheManager.status).toBe(403);
+    expect(notTheManager.body.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', hint: expect.stringContaining('manager') });
+    expect(dataOf(await gql<{ acknowledgeSafetyAlert: { status: string } }>(t.url, `mutation($id: ID!) { acknowledgeSafetyAlert(id: $id) { status acknowledgedAt } }`, { id: alertId }, manager.token)).acknowledgeSafetyAlert.status).toBe('ACKNOWLEDGED');
+    const heard = dataOf(await gql<{ concernStatus: unknown }>(t.url, STATUS, { c: lastRound.receipts[2] }, members[2].token)).concernStatus;
+    expect(heard).toMatchObject({ alertStatus: 'ACKNOWLEDGED', actions: [] });
+    const acted = dataOf(await gql<{ recordAlertAction: { status: string; actions: Array<{ note: string; provenance: { method: string } }> } }>(t.url, `mutation($input: RecordAlertActionInput!) { recordAlertAction(input: $input) { status actions { note provenance { method } } } }`, { input: { alertId, note: 'Blameless retro held; meeting rotation agreed' } }, manager.token)).recordAlertAction;
     expect(acted).toEqual({ status: 'ACTED', actions: [{ note: 'Blameless retro held; meeting rotation agreed', provenance: { method: 'HUMAN' } }] });
     const after = dataOf(await gql<{ concernStatus: unknown }>(t.url, STATUS, { c: lastRound.receipts[0] }, members[0].token)).concernStatus;
     expect(after).toEqual({ received: true, roundStatus: 'CLOSED', published: true, alertSeverity: 'URGENT', alertStatus: 'ACTED', actions: ['Blameless retro held; meeting rotation agreed'] });

@@ -6,11 +6,11 @@ import { digestOf } from '../../platform/provenance/canonical.ts';
 import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
 import type { Filter } from '../../platform/store/port.ts';
 import { clampFirst } from '../../platform/store/transaction.ts';
-import { linearForecast } from './domain/forecast.ts';
+import { linearForecast, urgentDriftOf } from './domain/forecast.ts';
 import { round } from './domain/impact-scoring.ts';
 import { checkMinGroupSize, complementarySuppression, DEFAULT_MIN_GROUP_SIZE, effectiveThreshold, publishable } from './domain/privacy.ts';
 import { addToTally, checkAnswers, emptyTally, enpsOf, resultOf, type RoundResult } from './domain/safety.ts';
-import { alertSeverityOf, analyzeRound, DEFAULT_SAFETY_POLICY, recommendedActionOf, type PublishedRound, type SafetyPolicy, type SafetySignal } from './domain/signals.ts';
+import { alertSeverityOf, analyzeRound, DEFAULT_SAFETY_POLICY, mayHandleAlert, recommendedActionOf, type PublishedRound, type SafetyPolicy, type SafetySignal } from './domain/signals.ts';
 import { checkId, checkWindow } from './domain/validation.ts';
 import { consentsOf, hasConsent } from './impact-commands.ts';
 import { actorOf, connectionOf, provenanceOf, withRetry, type ImpactDeps } from './shared.ts';
@@ -263,6 +263,7 @@ export const teamSafety = async (deps: ImpactDeps, ctx: RequestContext, teamIdIn
   const analysis = latest ? analyzeRound(latest, published.slice(0, -1), policy) : null;
   const forecastRaw = linearForecast(indexed.map(({ r, i }) => ({ x: i, y: publishedRound(r).safetyScore })), rounds.length, [1, 7]);
   const inputs = { teamId, rounds: indexed.map(({ r }) => ({ id: r.id, n: r.tally.n })), k };
+  const drift = forecastRaw ? urgentDriftOf(forecastRaw, published.map((p) => p.safetyScore), policy.urgentDrop) : null;
   const opportunities: string[] = [];
   if (latest) {
     const low = Math.min(...latest.itemMeans);
@@ -286,7 +287,9 @@ export const teamSafety = async (deps: ImpactDeps, ctx: RequestContext, teamIdIn
           upper: forecastRaw.upper,
           slope: forecastRaw.slope,
           pointsUsed: forecastRaw.pointsUsed,
-          provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs, confidence: round2(Math.max(0, Math.min(0.95, 1 - forecastRaw.standardError / 3))), explanation: `OLS of score on round index over ${forecastRaw.pointsUsed} published rounds: slope ${forecastRaw.slope}/round; 95% prediction interval ±t(n−2)·se, clamped to 1–7.` }),
+          urgentThreshold: drift?.threshold ?? null,
+          urgentDropProbability: drift?.probability ?? null,
+          provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs: { ...inputs, urgentDrop: policy.urgentDrop }, confidence: round2(Math.max(0, Math.min(0.95, 1 - forecastRaw.standardError / 3))), explanation: `OLS of score on round index over ${forecastRaw.pointsUsed} published rounds: slope ${forecastRaw.slope}/round; 95% prediction interval ±t(n−2)·se, clamped to 1–7${drift ? `; P(next < ${drift.threshold} = baseline of the last ${drift.rounds} rounds − urgent drop ${policy.urgentDrop}) = ${drift.probability} from the t(n−2) predictive distribution` : ''}.` }),
         }
       : null,
     opportunities,
@@ -311,15 +314,19 @@ export const listSafetyAlerts = async (deps: ImpactDeps, ctx: RequestContext, ar
   return connectionOf(page);
 };
 
-const requireVisibleAlert = async (deps: ImpactDeps, ctx: RequestContext, id: string): Promise<SafetyAlertModel> => {
-  const alert = await visibleAlert(deps, ctx, await deps.store.collection(safetyAlerts).get(requireScope(ctx), id));
+/** An alert the caller may see AND handle (Owner/Admin or the team's manager); FORBIDDEN otherwise. */
+const requireHandleableAlert = async (deps: ImpactDeps, ctx: RequestContext, id: string): Promise<SafetyAlertModel> => {
+  const scope = requireScope(ctx);
+  const alert = await visibleAlert(deps, ctx, await deps.store.collection(safetyAlerts).get(scope, id));
   if (!alert) throw notFound('SafetyAlert');
+  const team = await deps.store.collection(pulseTeams).get(scope, alert.teamId);
+  if (!mayHandleAlert(requirePrincipal(ctx), team)) throw new DomainError('FORBIDDEN', "Only the team's manager or an organization admin can acknowledge or act on this alert", { hint: "Ask the team's manager or an Owner/Admin; you can follow the alert with safetyAlert(id) or your receipt code." });
   return alert;
 };
 
 export const acknowledgeSafetyAlert = async (deps: ImpactDeps, ctx: RequestContext, id: string): Promise<SafetyAlertModel> => {
   const scope = requireScope(ctx);
-  const alert = await requireVisibleAlert(deps, ctx, id);
+  const alert = await requireHandleableAlert(deps, ctx, id);
   if (alert.status !== 'RAISED') return alert;
   const provenance = provenanceOf(deps, ctx, { method: 'HUMAN', inputs: { alertId: id }, explanation: 'Alert acknowledged: heard.' });
   return deps.store.transaction(scope, { action: 'impact.acknowledgeSafetyAlert', actor: actorOf(ctx), correlationId: ctx.correlationId }, (tx) => {
@@ -333,7 +340,7 @@ export const recordAlertAction = async (deps: ImpactDeps, ctx: RequestContext, i
   const scope = requireScope(ctx);
   const note = input.note.trim();
   if (note.length < 3 || note.length > 1000) throw inputError('input.note', 'note must be 3–1000 characters', 'Describe what was done, e.g. "Held a blameless retro on 12 Nov".');
-  const alert = await requireVisibleAlert(deps, ctx, input.alertId);
+  const alert = await requireHandleableAlert(deps, ctx, input.alertId);
   const at = new Date().toISOString();
   const provenance = provenanceOf(deps, ctx, { method: 'HUMAN', inputs: { alertId: alert.id, note }, explanation: 'Action recorded on the alert: acted upon.' });
   return deps.store.transaction(scope, { action: 'impact.recordAlertAction', actor: actorOf(ctx), correlationId: ctx.correlationId }, (tx) => {

@@ -378,10 +378,17 @@ describe('passion-driven orchestrator and champions', () => {
   });
 
   it('discovers the cross-team champion with an evidence path, and honours consent withdrawal', async () => {
-    const data = ok(await sg.run(`{ crossTeamChampions(skill: "Data Viz") { personId person { id } betweenness teamsBridged collaborators evidencePath provenance { method explanation } } }`, {}, adminA));
+    const data = ok(await sg.run(`{ crossTeamChampions(skill: "Data Viz") { personId person { id } betweenness teamsBridged collaborators evidencePath evidence { fromPersonId from { id } fromTeamId toPersonId to { id } toTeamId crossesTeams sharedContributions lastContributionAt provenance { method explanation } } provenance { method explanation } } }`, {}, adminA));
     expect(data.crossTeamChampions).toEqual([
       expect.objectContaining({ personId: h, person: { id: h }, betweenness: 1, teamsBridged: ['T1', 'T2', 'T3'], collaborators: 3, evidencePath: [z, h, x] }),
     ]);
+    // Each hop is backed by the contribution the two made together: z with h in September (same team), h with x in July (T1 → T2).
+    const [champion] = data.crossTeamChampions as Array<{ evidence: Array<Record<string, unknown>>; provenance: { explanation: string } }>;
+    expect(champion.evidence).toEqual([
+      { fromPersonId: z, from: { id: z }, fromTeamId: 'T1', toPersonId: h, to: { id: h }, toTeamId: 'T1', crossesTeams: false, sharedContributions: 1, lastContributionAt: new Date(month(9)), provenance: { method: 'RULE', explanation: `1 shared data viz contributions (latest ${month(9)}).` } },
+      { fromPersonId: h, from: { id: h }, fromTeamId: 'T1', toPersonId: x, to: { id: x }, toTeamId: 'T2', crossesTeams: true, sharedContributions: 1, lastContributionAt: new Date(month(7)), provenance: { method: 'RULE', explanation: `1 shared data viz contributions (latest ${month(7)}), across teams T1 → T2.` } },
+    ]);
+    expect(champion.provenance.explanation).toContain('1 of 2 hops cross teams');
     expect(ok(await sg.run(`{ crossTeamChampions(skill: "data viz") { personId } }`, {}, adminB)).crossTeamChampions).toEqual([]);
     ok(await consent(h, adminA, []));
     expect(ok(await sg.run(`query($p: ID!) { passionProfile(personId: $p) { id } }`, { p: h }, adminA)).passionProfile).toBeNull();

@@ -112,6 +112,10 @@ export const createResolvers = (deps: ImpactDeps): Resolvers => ({
   CrossTeamChampion: {
     person: (champion) => ({ id: champion.personId }),
   },
+  ChampionEvidenceHop: {
+    from: (hop) => ({ id: hop.fromPersonId }),
+    to: (hop) => ({ id: hop.toPersonId }),
+  },
   TeamSafety: {
     team: (safety) => ({ id: safety.teamId }),
   },
