@@ -359,6 +359,10 @@ describe('psychological safety through the gateway', () => {
     expect(acted).toEqual({ status: 'ACTED', actions: [{ note: 'Blameless retro held; meeting rotation agreed', provenance: { method: 'HUMAN' } }] });
     const after = dataOf(await gql<{ concernStatus: unknown }>(t.url, STATUS, { c: lastRound.receipts[0] }, members[0].token)).concernStatus;
     expect(after).toEqual({ received: true, roundStatus: 'CLOSED', published: true, alertSeverity: 'URGENT', alertStatus: 'ACTED', actions: ['Blameless retro held; meeting rotation agreed'] });
+    const when = dataOf(await gql<{ concernStatus: { acknowledgedAt: string; lastActionAt: string } }>(t.url, `query($c: String!) { concernStatus(receiptCode: $c) { acknowledgedAt lastActionAt } }`, { c: lastRound.receipts[4] }, members[4].token)).concernStatus;
+    // Heard first, then acted upon.
+    expect(when.acknowledgedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(Date.parse(when.acknowledgedAt)).toBeLessThanOrEqual(Date.parse(when.lastActionAt));
     // A receipt code is not a person: a forged one is simply unknown.
     expect(codeOf(await gql(t.url, STATUS, { c: `${lastRound.roundId}.forged` }, members[0].token))).toBe('NOT_FOUND');
     // Nobody, the owner and the platform admin included, can read who answered: the API has no such field,

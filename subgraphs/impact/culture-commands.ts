@@ -367,6 +367,8 @@ export const concernStatus = async (deps: ImpactDeps, ctx: RequestContext, recei
     alertSeverity: alert?.severity ?? null,
     alertStatus: alert?.status ?? null,
     actions: alert?.actions.map((a) => a.note) ?? [],
+    acknowledgedAt: alert?.acknowledgedAt ?? null,
+    lastActionAt: alert?.actions.at(-1)?.at ?? null,
     provenance: provenanceOf(deps, ctx, { method: 'RULE', inputs: { roundId: round.id, published, alertId: alert?.id ?? null }, explanation: 'Status of the round the receipt belongs to; the receipt is not linked to any person or answer.' }),
   };
 };

@@ -245,8 +245,8 @@ describe('psychological safety culture engine', () => {
     expect(ts.forecast.upper).toBeGreaterThan(ts.forecast.nextScore);
 
     // The respondent sees that the concern was received, then acted upon.
-    const before = ok(await sg.run(`query($c: String!) { concernStatus(receiptCode: $c) { received roundStatus published alertSeverity alertStatus actions } }`, { c: last.receipts[0] }, principalFor(A, ['MEMBER'])));
-    expect(before.concernStatus).toEqual({ received: true, roundStatus: 'CLOSED', published: true, alertSeverity: 'URGENT', alertStatus: 'RAISED', actions: [] });
+    const before = ok(await sg.run(`query($c: String!) { concernStatus(receiptCode: $c) { received roundStatus published alertSeverity alertStatus actions acknowledgedAt lastActionAt } }`, { c: last.receipts[0] }, principalFor(A, ['MEMBER'])));
+    expect(before.concernStatus).toEqual({ received: true, roundStatus: 'CLOSED', published: true, alertSeverity: 'URGENT', alertStatus: 'RAISED', actions: [], acknowledgedAt: null, lastActionAt: null });
     expect(errorOf(await sg.run(`mutation($id: ID!) { acknowledgeSafetyAlert(id: $id) { id } }`, { id: alert.id }, adminB))?.code).toBe('NOT_FOUND');
     expect(errorOf(await sg.run(`mutation($id: ID!) { acknowledgeSafetyAlert(id: $id) { id } }`, { id: alert.id }, viewerA))?.code).toBe('FORBIDDEN');
     const acked = ok(await sg.run(`mutation($id: ID!) { acknowledgeSafetyAlert(id: $id) { status acknowledgedAt } }`, { id: alert.id }, adminA));

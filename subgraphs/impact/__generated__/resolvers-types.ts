@@ -67,12 +67,16 @@ export type ChampionEvidenceHop = {
 /** What happened to a round a person answered, without identity. */
 export type ConcernStatus = {
   __typename?: 'ConcernStatus';
+  /** When the alert was acknowledged (heard), if it was. */
+  acknowledgedAt?: Maybe<Scalars['DateTime']['output']>;
   /** What was done about it. */
   actions: Array<Scalars['String']['output']>;
   /** Severity of the alert the round raised, if any. */
   alertSeverity?: Maybe<SafetyAlertSeverity>;
   /** Status of that alert. */
   alertStatus?: Maybe<SafetyAlertStatus>;
+  /** When the latest action was recorded, if any. */
+  lastActionAt?: Maybe<Scalars['DateTime']['output']>;
   /** How the status was looked up. */
   provenance: Provenance;
   /** True when the round had enough answers to publish results. */
@@ -1677,9 +1681,11 @@ export type ChampionEvidenceHopResolvers<ContextType = RequestContext, ParentTyp
 }>;
 
 export type ConcernStatusResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ConcernStatus'] = ResolversParentTypes['ConcernStatus']> = ResolversObject<{
+  acknowledgedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   actions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   alertSeverity?: Resolver<Maybe<ResolversTypes['SafetyAlertSeverity']>, ParentType, ContextType>;
   alertStatus?: Resolver<Maybe<ResolversTypes['SafetyAlertStatus']>, ParentType, ContextType>;
+  lastActionAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   published?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   received?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
