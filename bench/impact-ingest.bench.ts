@@ -131,6 +131,7 @@ const run = async (rate: number, count: number, offset: number): Promise<{ sampl
   return { samples, dashboards, seconds: (performance.now() - start) / 1000 };
 };
 
+const loadBefore = os.loadavg()[0];
 // Warm-up (JIT, query plans, store files), not measured.
 await run(RATE, Math.min(50, RATE * 2), 0);
 const warm = recorded;
@@ -164,7 +165,7 @@ const row = (name: string, values: readonly number[]): string => `| ${name} | ${
 const table = [
   `### Impact ingest: record-to-queryable through the gateway, ${date}${QUICK ? ' (quick mode)' : ''}`,
   '',
-  `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}; all-in-one (7 subgraphs + @apollo/gateway, embedded NeDB/graphology/in-process bus), loopback, client in the same process.`,
+  `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}; all-in-one (7 subgraphs + @apollo/gateway, embedded NeDB/graphology/in-process bus), loopback, client in the same process; 1-minute load average ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end (the machine is shared).`,
   `Open loop: ${total} events at ${RATE}/s over ${PEOPLE} people (took ${seconds.toFixed(1)} s; latency from each event's due time), the five event kinds in turn; ${warm} warm-up events before; ${recorded} events in the store at the end.`,
   '',
   '| measurement | n | p50 | p95 | p99 | max |',
