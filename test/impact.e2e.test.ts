@@ -371,6 +371,34 @@ describe('psychological safety through the gateway', () => {
   });
 });
 
+describe('small groups in organization-wide views', () => {
+  it("keeps the team of 4's answers out of every total and its participation off the timeline", async () => {
+    const summary = dataOf(await gql<{ cultureSummary: { suppressed: boolean; responseCount: number; safetyScore: number; teams: Array<{ teamId: string; suppressed: boolean; responseCount: number | null; safetyScore: number | null }> } }>(
+      t.url,
+      `query($w: ImpactWindowInput!) { cultureSummary(window: $w) { suppressed responseCount safetyScore teams { teamId suppressed responseCount safetyScore } } }`,
+      { w: window() },
+      owner.token,
+    )).cultureSummary;
+    // Three published rounds of 5 (scores 6, 6, 4.6): 15 answers, mean (30 + 30 + 23)/15 = 5.533.
+    // The 12 answers of the team of 4 are in no number.
+    expect(summary.suppressed).toBe(false);
+    expect(summary.responseCount).toBe(15);
+    expect(summary.safetyScore).toBe(5.533);
+    expect(summary.teams.find((row) => row.teamId === bigTeamId)).toEqual({ teamId: bigTeamId, suppressed: false, responseCount: 15, safetyScore: 5.533 });
+    expect(summary.teams.find((row) => row.teamId === smallTeamId)).toEqual({ teamId: smallTeamId, suppressed: true, responseCount: null, safetyScore: null });
+    // The org-wide timeline (every role reads culture_events) shows rounds opening and closing, never answers.
+    // (The timeline read model consumes the bus asynchronously: wait, bounded, until it holds the 6 rounds.)
+    let kinds: string[] = [];
+    const until = Date.now() + 10_000;
+    do {
+      kinds = dataOf(await gql<{ timeline: { edges: Array<{ node: { kind: string } }> } }>(t.url, `{ timeline(first: 200) { edges { node { kind } } } }`, {}, owner.token)).timeline.edges.map((e) => e.node.kind);
+    } while (kinds.filter((k) => k === 'pulse.round.closed').length < 6 && Date.now() < until);
+    expect(kinds.filter((k) => k === 'pulse.round.opened')).toHaveLength(6);
+    expect(kinds.filter((k) => k === 'pulse.round.closed')).toHaveLength(6);
+    expect(kinds.filter((k) => k.startsWith('pulse.response'))).toEqual([]);
+  });
+});
+
 describe('consent withdrawal through identity', () => {
   it('removes the person from future computations of every engine', async () => {
     const eve = members[4];
