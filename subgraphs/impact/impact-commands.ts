@@ -191,10 +191,19 @@ export const impactScore = async (deps: ImpactDeps, ctx: RequestContext, args: {
   return scoreView(deps, ctx, args.subjectType, subjectId, window, events, consents, virality);
 };
 
-export const impactDashboard = async (deps: ImpactDeps, ctx: RequestContext, windowInput: { from: string; to: string }) => {
+/** The dashboard's team scope: 1–50 valid, distinct team ids (sorted), or [] for the whole organization. */
+export const checkDashboardScope = (input: { teamIds: readonly string[] } | null | undefined): string[] => {
+  if (!input) return [];
+  const teamIds = [...new Set(input.teamIds.map((id) => checkId(id, 'scope.teamIds', 'team')))].sort();
+  if (teamIds.length < 1 || teamIds.length > 50) throw inputError('scope.teamIds', 'Give 1–50 team ids', 'Omit scope for the whole organization.');
+  return teamIds;
+};
+
+export const impactDashboard = async (deps: ImpactDeps, ctx: RequestContext, windowInput: { from: string; to: string }, scopeInput?: { teamIds: readonly string[] } | null) => {
   const scope = requireScope(ctx);
   const window = checkWindow(windowInput);
-  const events = await loadEvents(deps, scope, window);
+  const scopeTeamIds = checkDashboardScope(scopeInput);
+  const events = await loadEvents(deps, scope, window, scopeTeamIds.length ? { teamId: { $in: scopeTeamIds } } : {});
   const consents = await consentsOf(deps, scope, [...events.current, ...events.previous].map((e) => e.personId));
   const organization = await scoreView(deps, ctx, 'ORGANIZATION', scope.tenantId, window, events, consents);
   const { allowed } = consentSummary(events.current.map((e) => e.personId), consents);
@@ -237,11 +246,12 @@ export const impactDashboard = async (deps: ImpactDeps, ctx: RequestContext, win
     from: window.from,
     to: window.to,
     organization,
+    scopeTeamIds,
     topSolutions,
     teamsByLift,
     outcomeDeltas,
     confidence: organization.confidence,
-    provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs: { window, eventIds: events.current.map((e) => e.id) }, confidence: organization.confidence, explanation: `Dashboard of ${events.current.length} events: ${topSolutions.length} solutions by impact, ${teamsByLift.length} teams by lift, ${outcomeDeltas.length} metrics.` }),
+    provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs: { window, scopeTeamIds, eventIds: events.current.map((e) => e.id) }, confidence: organization.confidence, explanation: `Dashboard of ${events.current.length} events${scopeTeamIds.length ? ` of ${scopeTeamIds.length} scoped teams (solution virality organization-wide)` : ''}: ${topSolutions.length} solutions by impact, ${teamsByLift.length} teams by lift, ${outcomeDeltas.length} metrics.` }),
   };
 };
 

@@ -106,6 +106,18 @@ describe('impact measurement', () => {
     expect(dash.topSolutions.map((s) => s.solutionId)).toEqual(['sol-1']);
     expect(dash.teamsByLift[0]).toEqual({ subjectId: 'team-1', trend: 19.64 });
     expect(dash.outcomeDeltas).toEqual([{ metric: 'cycle time', events: 1, meanBaseline: 100, meanValue: 150, meanLift: 0.5 }]);
+    // Scoped to team-1: only its events (augmentation 480 min + one outcome +50%, hand-computed 69.64 in
+    // the scoring test; the previous window's flat outcome gives 50); sol-1 was adopted on T1–T3, not here.
+    const scoped = ok(await sg.run(`query($w: ImpactWindowInput!, $s: ImpactDashboardScopeInput) { impactDashboard(window: $w, scope: $s) { scopeTeamIds organization { score previousScore eventCount } topSolutions { solutionId } teamsByLift { subjectId score trend } provenance { explanation } } }`, { w: window, s: { teamIds: ['team-1', 'team-1'] } }, adminA));
+    expect(scoped.impactDashboard).toEqual({
+      scopeTeamIds: ['team-1'],
+      organization: { score: 69.64, previousScore: 50, eventCount: 2 },
+      topSolutions: [],
+      teamsByLift: [{ subjectId: 'team-1', score: 69.64, trend: 19.64 }],
+      provenance: { explanation: expect.stringContaining('of 1 scoped teams') },
+    });
+    expect((ok(await sg.run(`query($w: ImpactWindowInput!) { impactDashboard(window: $w) { scopeTeamIds } }`, { w: window }, adminA)).impactDashboard as { scopeTeamIds: string[] }).scopeTeamIds).toEqual([]);
+    expect(errorOf(await sg.run(`query($w: ImpactWindowInput!) { impactDashboard(window: $w, scope: { teamIds: [] }) { confidence } }`, { w: window }, adminA))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'scope.teamIds' });
     const summary = ok(await sg.run(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization { id impactSummary { score eventCount provenance { method } } } } }`, { r: [{ __typename: 'Organization', id: A }, { __typename: 'Organization', id: B }] }, adminA));
     const entities = summary._entities as Array<{ id: string; impactSummary: { eventCount: number } | null }>;
     expect(entities[0].impactSummary?.eventCount).toBeGreaterThan(0);

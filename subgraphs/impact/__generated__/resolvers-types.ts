@@ -294,18 +294,26 @@ export type ImpactDashboard = {
   confidence: Scalars['Float']['output'];
   /** Window start. */
   from: Scalars['DateTime']['output'];
-  /** The organization's score. */
+  /** The organization's score (over the scoped teams' events when a scope is given). */
   organization: ImpactScore;
   /** Business metrics and their change. */
   outcomeDeltas: Array<OutcomeDelta>;
   /** How the dashboard was assembled. */
   provenance: Provenance;
+  /** The teams the dashboard was restricted to; empty for the whole organization. */
+  scopeTeamIds: Array<Scalars['ID']['output']>;
   /** Teams ranked by lift (trend versus the previous window). */
   teamsByLift: Array<ImpactScore>;
   /** Window end. */
   to: Scalars['DateTime']['output'];
   /** Solutions ranked by impact score (top 10). */
   topSolutions: Array<SolutionImpact>;
+};
+
+/** What an impact dashboard covers. */
+export type ImpactDashboardScopeInput = {
+  /** Only events of these teams, 1–50 team ids; solution virality stays organization-wide (spread is a cross-team fact). */
+  teamIds: Array<Scalars['ID']['input']>;
 };
 
 /** One recorded impact event. Kind-specific fields are null for other kinds. */
@@ -891,7 +899,7 @@ export type Query = {
   enrich: Enrichment;
   /** A person's consent record, or null when none. */
   impactConsent?: Maybe<ImpactConsent>;
-  /** The business lead's dashboard for a window. */
+  /** The business lead's dashboard for a window, for the whole organization or a scope of teams. */
   impactDashboard: ImpactDashboard;
   /** An impact event by id. */
   impactEvent?: Maybe<ImpactEvent>;
@@ -953,6 +961,7 @@ export type QueryImpactConsentArgs = {
 
 /** Impact & culture queries: impact scores, pulses and alerts, passions and champions. */
 export type QueryImpactDashboardArgs = {
+  scope?: InputMaybe<ImpactDashboardScopeInput>;
   window: ImpactWindowInput;
 };
 
@@ -1527,6 +1536,7 @@ export type ResolversTypes = ResolversObject<{
   ImpactConsentBasis: ImpactConsentBasis;
   ImpactConsentScope: ImpactConsentScope;
   ImpactDashboard: ResolverTypeWrapper<Omit<ImpactDashboard, 'organization' | 'outcomeDeltas' | 'provenance' | 'teamsByLift' | 'topSolutions'> & { organization: ResolversTypes['ImpactScore'], outcomeDeltas: Array<ResolversTypes['OutcomeDelta']>, provenance: ResolversTypes['Provenance'], teamsByLift: Array<ResolversTypes['ImpactScore']>, topSolutions: Array<ResolversTypes['SolutionImpact']> }>;
+  ImpactDashboardScopeInput: ImpactDashboardScopeInput;
   ImpactEvent: ResolverTypeWrapper<ImpactEventModel>;
   ImpactEventConnection: ResolverTypeWrapper<Omit<ImpactEventConnection, 'edges'> & { edges: Array<ResolversTypes['ImpactEventEdge']> }>;
   ImpactEventEdge: ResolverTypeWrapper<Omit<ImpactEventEdge, 'node'> & { node: ResolversTypes['ImpactEvent'] }>;
@@ -1609,6 +1619,7 @@ export type ResolversParentTypes = ResolversObject<{
   ImpactComponent: Omit<ImpactComponent, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
   ImpactConsent: ImpactConsentModel;
   ImpactDashboard: Omit<ImpactDashboard, 'organization' | 'outcomeDeltas' | 'provenance' | 'teamsByLift' | 'topSolutions'> & { organization: ResolversParentTypes['ImpactScore'], outcomeDeltas: Array<ResolversParentTypes['OutcomeDelta']>, provenance: ResolversParentTypes['Provenance'], teamsByLift: Array<ResolversParentTypes['ImpactScore']>, topSolutions: Array<ResolversParentTypes['SolutionImpact']> };
+  ImpactDashboardScopeInput: ImpactDashboardScopeInput;
   ImpactEvent: ImpactEventModel;
   ImpactEventConnection: Omit<ImpactEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['ImpactEventEdge']> };
   ImpactEventEdge: Omit<ImpactEventEdge, 'node'> & { node: ResolversParentTypes['ImpactEvent'] };
@@ -1778,6 +1789,7 @@ export type ImpactDashboardResolvers<ContextType = RequestContext, ParentType ex
   organization?: Resolver<ResolversTypes['ImpactScore'], ParentType, ContextType>;
   outcomeDeltas?: Resolver<Array<ResolversTypes['OutcomeDelta']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
+  scopeTeamIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   teamsByLift?: Resolver<Array<ResolversTypes['ImpactScore']>, ParentType, ContextType>;
   to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   topSolutions?: Resolver<Array<ResolversTypes['SolutionImpact']>, ParentType, ContextType>;
