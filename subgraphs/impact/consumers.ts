@@ -8,7 +8,8 @@ import { impactConsents, pulseTeams } from './store.ts';
 /**
  * Mirrors identity's facts the engines need:
  * - `user.consent_changed` (client_events) → the person's ImpactConsent with basis IDENTITY;
- * - `team.created` (org_events) → the team is registered for pulses with its member count.
+ * - `team.created` (org_events) → the team is registered for pulses with its member count and manager
+ *   (the manager may acknowledge and act on the team's safety alerts).
  */
 export const startConsumers = async (deps: ImpactDeps): Promise<BusSubscription[]> => {
   const consent = await consumeOnce(deps.bus, deps.store, { consumer: 'impact.consent-mirror', topics: ['client_events'], types: ['user.consent_changed'] }, async (event, tx) => {
@@ -24,11 +25,12 @@ export const startConsumers = async (deps: ImpactDeps): Promise<BusSubscription[
   const teams = await consumeOnce(deps.bus, deps.store, { consumer: 'impact.team-mirror', topics: ['org_events'], types: ['team.created'] }, async (event, tx) => {
     const memberCount = typeof event.payload.memberCount === 'number' ? event.payload.memberCount : Array.isArray(event.payload.memberIds) ? event.payload.memberIds.length : 0;
     if (memberCount < 1) return;
+    const managerId = typeof event.payload.managerId === 'string' && event.payload.managerId ? event.payload.managerId : null;
     const scope = systemScope(event.tenantId, 'mirror identity team');
-    const provenance = deps.provenance.build({ method: 'IMPORT', inputs: { eventId: event.id, teamId: event.subject.id, memberCount }, explanation: 'Team registered for pulses from identity (team.created).' }, event.correlationId);
+    const provenance = deps.provenance.build({ method: 'IMPORT', inputs: { eventId: event.id, teamId: event.subject.id, memberCount, managerId }, explanation: 'Team registered for pulses from identity (team.created), with its manager.' }, event.correlationId);
     const existing = await deps.store.collection(pulseTeams).get(scope, event.subject.id);
-    if (existing) tx.update(pulseTeams, existing, { memberCount }, provenance);
-    else tx.insert(pulseTeams, { id: event.subject.id, memberCount }, provenance);
+    if (existing) tx.update(pulseTeams, existing, { memberCount, managerId }, provenance);
+    else tx.insert(pulseTeams, { id: event.subject.id, memberCount, managerId }, provenance);
   });
   return [consent, teams];
 };

@@ -6,12 +6,13 @@ import { digestOf } from '../../platform/provenance/canonical.ts';
 import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
 import type { Filter } from '../../platform/store/port.ts';
 import { clampFirst } from '../../platform/store/transaction.ts';
-import { linearForecast } from './domain/forecast.ts';
+import { linearForecast, urgentDriftOf } from './domain/forecast.ts';
 import { round } from './domain/impact-scoring.ts';
 import { checkMinGroupSize, complementarySuppression, DEFAULT_MIN_GROUP_SIZE, effectiveThreshold, publishable } from './domain/privacy.ts';
 import { addToTally, checkAnswers, emptyTally, enpsOf, resultOf, type RoundResult } from './domain/safety.ts';
-import { alertSeverityOf, analyzeRound, DEFAULT_SAFETY_POLICY, recommendedActionOf, type PublishedRound, type SafetyPolicy, type SafetySignal } from './domain/signals.ts';
+import { alertSeverityOf, analyzeRound, DEFAULT_SAFETY_POLICY, mayHandleAlert, recommendedActionOf, type PublishedRound, type SafetyPolicy, type SafetySignal } from './domain/signals.ts';
 import { checkId, checkWindow } from './domain/validation.ts';
+import { consentsOf, hasConsent } from './impact-commands.ts';
 import { actorOf, connectionOf, provenanceOf, withRetry, type ImpactDeps } from './shared.ts';
 import { culturePolicies, pulseRounds, pulseSecrets, pulseTeams, safetyAlerts, type CulturePolicyDoc, type CulturePolicyModel, type PulseRoundModel, type PulseTeamModel, type SafetyAlertModel } from './store.ts';
 
@@ -133,6 +134,11 @@ export const submitPulseResponse = async (deps: ImpactDeps, ctx: RequestContext,
   const { answers, enps } = checkAnswers(input.answers, input.enps);
   const comment = input.comment?.trim() ?? '';
   if (comment.length > 1000) throw inputError('input.comment', 'comment is longer than 1000 characters', 'Shorten the comment to at most 1000 characters.');
+  // Consent: only people who agreed to take part in pulses are counted; withdrawing stops future answers
+  // (answers already in a tally cannot be taken out: nothing links them to the person).
+  const consent = (await consentsOf(deps, scope, [principal.subject])).get(principal.subject);
+  if (!hasConsent(consent, 'PULSE')) throw new DomainError('FORBIDDEN', 'You have not consented to taking part in pulse surveys', { hint: 'Grant PULSE with setMyConsents(scopes: [..., PULSE]) first; your answer stays anonymous.' });
+  const basis = consent!.basis;
   const secret = await dedupeSecret(deps, scope);
   // A fresh correlation id: the stored round carries nothing that links back to this request.
   const correlationId = newId();
@@ -142,7 +148,7 @@ export const submitPulseResponse = async (deps: ImpactDeps, ctx: RequestContext,
     const token = ballotToken(secret, principal.subject, teamId, round.id);
     if (round.ballots.includes(token)) throw new DomainError('ALREADY_EXISTS', 'You already answered this round', { hint: 'Each person answers once per round; wait for the next round.' });
     const code = `${round.id}.${newSecret()}`;
-    const provenance = deps.provenance.build({ method: 'HUMAN', inputs: { roundId: round.id }, explanation: 'An anonymous pulse response was added to the round tally; no person is stored with it.' }, correlationId);
+    const provenance = deps.provenance.build({ method: 'HUMAN', inputs: { roundId: round.id }, explanation: `An anonymous pulse response was added to the round tally; no person is stored with it; consent basis ${basis} (PULSE).` }, correlationId);
     await deps.store.transaction(scope, { action: 'impact.submitPulseResponse', actor: ANONYMOUS, correlationId }, (tx) => {
       tx.update(pulseRounds, round, {
         tally: addToTally(round.tally, answers, enps),
@@ -150,7 +156,8 @@ export const submitPulseResponse = async (deps: ImpactDeps, ctx: RequestContext,
         receiptHashes: insertSorted(round.receiptHashes, digestOf(code)),
         comments: comment ? insertSorted(round.comments, comment) : round.comments,
       }, provenance);
-      tx.emit({ type: 'pulse.response.recorded', topic: 'culture_events', subject: { typename: 'PulseRound', id: round.id }, payload: { teamId } }, provenance);
+      // No per-response event: every org role reads the timeline, and a count of such events per round
+      // would reveal the participation of rounds under the minimum group size.
     });
     return { receiptCode: code, roundId: round.id, teamId, provenance };
   });
@@ -256,6 +263,7 @@ export const teamSafety = async (deps: ImpactDeps, ctx: RequestContext, teamIdIn
   const analysis = latest ? analyzeRound(latest, published.slice(0, -1), policy) : null;
   const forecastRaw = linearForecast(indexed.map(({ r, i }) => ({ x: i, y: publishedRound(r).safetyScore })), rounds.length, [1, 7]);
   const inputs = { teamId, rounds: indexed.map(({ r }) => ({ id: r.id, n: r.tally.n })), k };
+  const drift = forecastRaw ? urgentDriftOf(forecastRaw, published.map((p) => p.safetyScore), policy.urgentDrop) : null;
   const opportunities: string[] = [];
   if (latest) {
     const low = Math.min(...latest.itemMeans);
@@ -279,7 +287,9 @@ export const teamSafety = async (deps: ImpactDeps, ctx: RequestContext, teamIdIn
           upper: forecastRaw.upper,
           slope: forecastRaw.slope,
           pointsUsed: forecastRaw.pointsUsed,
-          provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs, confidence: round2(Math.max(0, Math.min(0.95, 1 - forecastRaw.standardError / 3))), explanation: `OLS of score on round index over ${forecastRaw.pointsUsed} published rounds: slope ${forecastRaw.slope}/round; 95% prediction interval ±t(n−2)·se, clamped to 1–7.` }),
+          urgentThreshold: drift?.threshold ?? null,
+          urgentDropProbability: drift?.probability ?? null,
+          provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs: { ...inputs, urgentDrop: policy.urgentDrop }, confidence: round2(Math.max(0, Math.min(0.95, 1 - forecastRaw.standardError / 3))), explanation: `OLS of score on round index over ${forecastRaw.pointsUsed} published rounds: slope ${forecastRaw.slope}/round; 95% prediction interval ±t(n−2)·se, clamped to 1–7${drift ? `; P(next < ${drift.threshold} = baseline of the last ${drift.rounds} rounds − urgent drop ${policy.urgentDrop}) = ${drift.probability} from the t(n−2) predictive distribution` : ''}.` }),
         }
       : null,
     opportunities,
@@ -304,15 +314,19 @@ export const listSafetyAlerts = async (deps: ImpactDeps, ctx: RequestContext, ar
   return connectionOf(page);
 };
 
-const requireVisibleAlert = async (deps: ImpactDeps, ctx: RequestContext, id: string): Promise<SafetyAlertModel> => {
-  const alert = await visibleAlert(deps, ctx, await deps.store.collection(safetyAlerts).get(requireScope(ctx), id));
+/** An alert the caller may see AND handle (Owner/Admin or the team's manager); FORBIDDEN otherwise. */
+const requireHandleableAlert = async (deps: ImpactDeps, ctx: RequestContext, id: string): Promise<SafetyAlertModel> => {
+  const scope = requireScope(ctx);
+  const alert = await visibleAlert(deps, ctx, await deps.store.collection(safetyAlerts).get(scope, id));
   if (!alert) throw notFound('SafetyAlert');
+  const team = await deps.store.collection(pulseTeams).get(scope, alert.teamId);
+  if (!mayHandleAlert(requirePrincipal(ctx), team)) throw new DomainError('FORBIDDEN', "Only the team's manager or an organization admin can acknowledge or act on this alert", { hint: "Ask the team's manager or an Owner/Admin; you can follow the alert with safetyAlert(id) or your receipt code." });
   return alert;
 };
 
 export const acknowledgeSafetyAlert = async (deps: ImpactDeps, ctx: RequestContext, id: string): Promise<SafetyAlertModel> => {
   const scope = requireScope(ctx);
-  const alert = await requireVisibleAlert(deps, ctx, id);
+  const alert = await requireHandleableAlert(deps, ctx, id);
   if (alert.status !== 'RAISED') return alert;
   const provenance = provenanceOf(deps, ctx, { method: 'HUMAN', inputs: { alertId: id }, explanation: 'Alert acknowledged: heard.' });
   return deps.store.transaction(scope, { action: 'impact.acknowledgeSafetyAlert', actor: actorOf(ctx), correlationId: ctx.correlationId }, (tx) => {
@@ -326,7 +340,7 @@ export const recordAlertAction = async (deps: ImpactDeps, ctx: RequestContext, i
   const scope = requireScope(ctx);
   const note = input.note.trim();
   if (note.length < 3 || note.length > 1000) throw inputError('input.note', 'note must be 3–1000 characters', 'Describe what was done, e.g. "Held a blameless retro on 12 Nov".');
-  const alert = await requireVisibleAlert(deps, ctx, input.alertId);
+  const alert = await requireHandleableAlert(deps, ctx, input.alertId);
   const at = new Date().toISOString();
   const provenance = provenanceOf(deps, ctx, { method: 'HUMAN', inputs: { alertId: alert.id, note }, explanation: 'Action recorded on the alert: acted upon.' });
   return deps.store.transaction(scope, { action: 'impact.recordAlertAction', actor: actorOf(ctx), correlationId: ctx.correlationId }, (tx) => {
@@ -353,6 +367,8 @@ export const concernStatus = async (deps: ImpactDeps, ctx: RequestContext, recei
     alertSeverity: alert?.severity ?? null,
     alertStatus: alert?.status ?? null,
     actions: alert?.actions.map((a) => a.note) ?? [],
+    acknowledgedAt: alert?.acknowledgedAt ?? null,
+    lastActionAt: alert?.actions.at(-1)?.at ?? null,
     provenance: provenanceOf(deps, ctx, { method: 'RULE', inputs: { roundId: round.id, published, alertId: alert?.id ?? null }, explanation: 'Status of the round the receipt belongs to; the receipt is not linked to any person or answer.' }),
   };
 };

@@ -1,5 +1,5 @@
-import { requireScope, type RequestContext, type TenantScope } from '../../platform/context.ts';
-import { inputError } from '../../platform/errors.ts';
+import { requirePrincipal, requireScope, type RequestContext, type TenantScope } from '../../platform/context.ts';
+import { forbidden, inputError } from '../../platform/errors.ts';
 import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
 import type { Filter } from '../../platform/store/port.ts';
 import { clampFirst } from '../../platform/store/transaction.ts';
@@ -191,10 +191,19 @@ export const impactScore = async (deps: ImpactDeps, ctx: RequestContext, args: {
   return scoreView(deps, ctx, args.subjectType, subjectId, window, events, consents, virality);
 };
 
-export const impactDashboard = async (deps: ImpactDeps, ctx: RequestContext, windowInput: { from: string; to: string }) => {
+/** The dashboard's team scope: 1–50 valid, distinct team ids (sorted), or [] for the whole organization. */
+export const checkDashboardScope = (input: { teamIds: readonly string[] } | null | undefined): string[] => {
+  if (!input) return [];
+  const teamIds = [...new Set(input.teamIds.map((id) => checkId(id, 'scope.teamIds', 'team')))].sort();
+  if (teamIds.length < 1 || teamIds.length > 50) throw inputError('scope.teamIds', 'Give 1–50 team ids', 'Omit scope for the whole organization.');
+  return teamIds;
+};
+
+export const impactDashboard = async (deps: ImpactDeps, ctx: RequestContext, windowInput: { from: string; to: string }, scopeInput?: { teamIds: readonly string[] } | null) => {
   const scope = requireScope(ctx);
   const window = checkWindow(windowInput);
-  const events = await loadEvents(deps, scope, window);
+  const scopeTeamIds = checkDashboardScope(scopeInput);
+  const events = await loadEvents(deps, scope, window, scopeTeamIds.length ? { teamId: { $in: scopeTeamIds } } : {});
   const consents = await consentsOf(deps, scope, [...events.current, ...events.previous].map((e) => e.personId));
   const organization = await scoreView(deps, ctx, 'ORGANIZATION', scope.tenantId, window, events, consents);
   const { allowed } = consentSummary(events.current.map((e) => e.personId), consents);
@@ -237,11 +246,12 @@ export const impactDashboard = async (deps: ImpactDeps, ctx: RequestContext, win
     from: window.from,
     to: window.to,
     organization,
+    scopeTeamIds,
     topSolutions,
     teamsByLift,
     outcomeDeltas,
     confidence: organization.confidence,
-    provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs: { window, eventIds: events.current.map((e) => e.id) }, confidence: organization.confidence, explanation: `Dashboard of ${events.current.length} events: ${topSolutions.length} solutions by impact, ${teamsByLift.length} teams by lift, ${outcomeDeltas.length} metrics.` }),
+    provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs: { window, scopeTeamIds, eventIds: events.current.map((e) => e.id) }, confidence: organization.confidence, explanation: `Dashboard of ${events.current.length} events${scopeTeamIds.length ? ` of ${scopeTeamIds.length} scoped teams (solution virality organization-wide)` : ''}: ${topSolutions.length} solutions by impact, ${teamsByLift.length} teams by lift, ${outcomeDeltas.length} metrics.` }),
   };
 };
 
@@ -272,6 +282,11 @@ export const listImpactEvents = async (deps: ImpactDeps, ctx: RequestContext, ar
 export const setImpactConsent = async (deps: ImpactDeps, ctx: RequestContext, input: { personId: string; scopes: readonly string[] }): Promise<ImpactConsentModel> => {
   const scope = requireScope(ctx);
   const personId = checkId(input.personId, 'input.personId', 'person');
+  const principal = requirePrincipal(ctx);
+  // Consent is the person's own: they set it (or identity mirrors it); an organization admin may record it for them.
+  if (principal.subject !== personId && !principal.scopes.includes('org:admin')) {
+    throw forbidden('Only the person or an organization admin can set their consent', 'Ask the person to grant it with setMyConsents (identity), or an Owner/Admin to record it.');
+  }
   const scopes = checkConsentScopes(input.scopes);
   const existing = await deps.store.collection(impactConsents).findOne(scope, { personId });
   const provenance = provenanceOf(deps, ctx, { method: 'HUMAN', inputs: { personId, scopes }, explanation: `Consent set locally in the impact subgraph: ${scopes.length ? scopes.join(', ') : 'withdrawn'}.` });

@@ -2,7 +2,7 @@ import { requireScope, type RequestContext, type TenantScope } from '../../platf
 import { DomainError, inputError, notFound } from '../../platform/errors.ts';
 import { digestOf } from '../../platform/provenance/canonical.ts';
 import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
-import { findChampions } from './domain/champions.ts';
+import { evidenceHops, findChampions, pairKey, type EvidenceHop } from './domain/champions.ts';
 import { enrichedContent, enrichmentFragments } from './domain/enrichment.ts';
 import { derivePassions, matchCommunities, normalizeTopic, type SkillTag } from './domain/passions.ts';
 import { checkId } from './domain/validation.ts';
@@ -155,6 +155,7 @@ export interface ChampionView {
   teamsBridged: string[];
   collaborators: number;
   evidencePath: string[];
+  evidence: Array<EvidenceHop & { provenance: ProvenanceRecord }>;
   provenance: ProvenanceRecord;
 }
 
@@ -168,20 +169,35 @@ export const crossTeamChampions = async (deps: ImpactDeps, ctx: RequestContext, 
   const people = new Map(nodes.filter((n) => n.label === 'Person').map((n) => [n.id, n]));
   const byContribution = new Map<string, string[]>();
   for (const e of edges) if (contributions.has(e.to) && people.has(e.from)) byContribution.set(e.to, [...(byContribution.get(e.to) ?? []), String(people.get(e.from)!.props.personId)]);
+  const contributionAt = new Map(nodes.filter((n) => contributions.has(n.id)).map((n) => [n.id, String(n.props.at)]));
   const everyone = [...new Set([...byContribution.values()].flat())];
   const consents = await consentsOf(deps, scope, everyone);
   const allowed = new Set(everyone.filter((p) => hasConsent(consents.get(p), 'PASSION_ANALYSIS')));
   const pairs: Array<[string, string]> = [];
-  for (const members of byContribution.values()) {
+  const shared = new Map<string, string[]>();
+  for (const [contribution, members] of byContribution) {
     const list = [...new Set(members)].filter((m) => allowed.has(m)).sort();
-    for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) pairs.push([list[i], list[j]]);
+    for (let i = 0; i < list.length; i++) {
+      for (let j = i + 1; j < list.length; j++) {
+        pairs.push([list[i], list[j]]);
+        const key = pairKey(list[i], list[j]);
+        shared.set(key, [...(shared.get(key) ?? []), contributionAt.get(contribution) ?? '']);
+      }
+    }
   }
   const teams = new Map<string, string | null>([...allowed].map((p) => [p, (people.get(personNode(p))?.props.teamId as string | undefined) ?? null]));
   const champions = findChampions({ teams, edges: pairs }).slice(0, limit);
-  return champions.map((c) => ({
-    ...c,
-    provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs: { skill, pairs, teams: [...teams] }, confidence: Math.min(0.95, Math.round((1 - Math.exp(-pairs.length / 10)) * 1000) / 1000), explanation: `${c.explanation} Evidence path ${c.evidencePath.join(' → ')}. ${everyone.length - allowed.size} people without PASSION_ANALYSIS consent left out.` }),
-  }));
+  return champions.map((c) => {
+    const hops = evidenceHops(c.evidencePath, teams, shared);
+    return {
+      ...c,
+      evidence: hops.map((hop) => ({
+        ...hop,
+        provenance: provenanceOf(deps, ctx, { method: 'RULE', inputs: { skill, hop }, explanation: `${hop.sharedContributions} shared ${skill} contributions (latest ${hop.lastContributionAt})${hop.crossesTeams ? `, across teams ${hop.fromTeamId} → ${hop.toTeamId}` : ''}.` }),
+      })),
+      provenance: provenanceOf(deps, ctx, { method: 'STATISTICAL', inputs: { skill, pairs, teams: [...teams] }, confidence: Math.min(0.95, Math.round((1 - Math.exp(-pairs.length / 10)) * 1000) / 1000), explanation: `${c.explanation} Evidence path ${c.evidencePath.join(' → ')} (${hops.filter((h) => h.crossesTeams).length} of ${hops.length} hops cross teams). ${everyone.length - allowed.size} people without PASSION_ANALYSIS consent left out.` }),
+    };
+  });
 };
 
 export const enrich = async (deps: ImpactDeps, ctx: RequestContext, input: { personId: string; content: string }) => {

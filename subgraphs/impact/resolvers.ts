@@ -34,7 +34,7 @@ export const createResolvers = (deps: ImpactDeps): Resolvers => ({
     impactEvents: (_root, args, ctx) => listImpactEvents(deps, ctx, args),
     impactScore: (_root, args, ctx) => impactScore(deps, ctx, args),
     solutionVirality: (_root, args, ctx) => solutionVirality(deps, ctx, args.solutionId, args.window),
-    impactDashboard: (_root, args, ctx) => impactDashboard(deps, ctx, args.window),
+    impactDashboard: (_root, args, ctx) => impactDashboard(deps, ctx, args.window, args.scope),
     impactConsent: (_root, args, ctx) => impactConsentOf(deps, ctx, args.personId),
     pulseRound: (_root, args, ctx) => loaderOf(ctx, deps.store, pulseRounds).load(args.id),
     pulseRounds: (_root, args, ctx) => pulseRoundsOf(deps, ctx, args.teamId),
@@ -111,6 +111,10 @@ export const createResolvers = (deps: ImpactDeps): Resolvers => ({
   },
   CrossTeamChampion: {
     person: (champion) => ({ id: champion.personId }),
+  },
+  ChampionEvidenceHop: {
+    from: (hop) => ({ id: hop.fromPersonId }),
+    to: (hop) => ({ id: hop.toPersonId }),
   },
   TeamSafety: {
     team: (safety) => ({ id: safety.teamId }),

@@ -4,6 +4,7 @@ import type { PulseTally } from './domain/safety.ts';
 import type { SafetyAlertSeverity, SafetyPolicy, SafetySignal } from './domain/signals.ts';
 import type { ConsentScope } from './domain/validation.ts';
 import type { Passion, SkillTag } from './domain/passions.ts';
+import type { EvidenceHop } from './domain/champions.ts';
 import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
 
 export type ConsentBasis = 'IDENTITY' | 'LOCAL';
@@ -39,6 +40,8 @@ export interface ImpactConsentDoc {
 /** A team registered for pulses; the id is identity's Team id. */
 export interface PulseTeamDoc {
   memberCount: number;
+  /** The team's manager (user id) as identity's team.created named it; null when unknown. */
+  managerId?: string | null;
 }
 
 /**
@@ -138,4 +141,6 @@ export type CulturePolicyModel = Stored<CulturePolicyDoc>;
 /** A proposal item as resolvers receive it: the community is resolved by id. */
 export type MatchProposalItemModel = MatchProposalDoc['items'][number] & { provenance: ProvenanceRecord };
 /** A champion as resolvers receive it: the person is resolved as a User reference. */
-export type CrossTeamChampionModel = { personId: string; betweenness: number; teamsBridged: string[]; collaborators: number; evidencePath: string[]; provenance: ProvenanceRecord };
+export type CrossTeamChampionModel = { personId: string; betweenness: number; teamsBridged: string[]; collaborators: number; evidencePath: string[]; evidence: ChampionEvidenceHopModel[]; provenance: ProvenanceRecord };
+/** A hop of a champion's evidence path; `from` and `to` resolve as User references. */
+export type ChampionEvidenceHopModel = EvidenceHop & { provenance: ProvenanceRecord };

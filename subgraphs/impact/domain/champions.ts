@@ -98,3 +98,44 @@ export const findChampions = (graph: CollaborationGraph): Champion[] => {
   }
   return champions.sort((x, y) => y.betweenness - x.betweenness || y.teamsBridged.length - x.teamsBridged.length || x.personId.localeCompare(y.personId));
 };
+
+/** One hop of an evidence path: two people who contributed to the skill together. */
+export interface EvidenceHop {
+  fromPersonId: string;
+  fromTeamId: string | null;
+  toPersonId: string;
+  toTeamId: string | null;
+  /** True when the two people sit on different (known) teams: the skill crossed a boundary here. */
+  crossesTeams: boolean;
+  /** Contributions on the skill both made. */
+  sharedContributions: number;
+  /** ISO time of the latest of those contributions. */
+  lastContributionAt: string;
+}
+
+/** The undirected key of a pair of people. */
+export const pairKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+/**
+ * The evidence behind a path of people: for each consecutive pair, the contributions they made together
+ * (`shared`: pair key → ISO times of their shared contributions) and whether the hop crosses teams.
+ * A pair without shared contributions is not evidence: the function throws, so a path can never claim
+ * a collaboration the graph does not hold.
+ */
+export const evidenceHops = (path: readonly string[], teams: ReadonlyMap<string, string | null>, shared: ReadonlyMap<string, readonly string[]>): EvidenceHop[] =>
+  path.slice(1).map((to, i) => {
+    const from = path[i];
+    const times = shared.get(pairKey(from, to)) ?? [];
+    if (times.length === 0) throw new Error(`No shared contribution between ${from} and ${to}`);
+    const fromTeamId = teams.get(from) ?? null;
+    const toTeamId = teams.get(to) ?? null;
+    return {
+      fromPersonId: from,
+      fromTeamId,
+      toPersonId: to,
+      toTeamId,
+      crossesTeams: fromTeamId !== null && toTeamId !== null && fromTeamId !== toTeamId,
+      sharedContributions: times.length,
+      lastContributionAt: [...times].sort().at(-1) as string,
+    };
+  });

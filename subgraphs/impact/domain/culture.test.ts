@@ -1,9 +1,9 @@
 import { DomainError } from '../../../platform/errors.ts';
 import { forecastTest } from './forecast-fixture.ts';
-import { linearForecast, tCritical95 } from './forecast.ts';
+import { linearForecast, probabilityBelow, studentTCdf, tCritical95, urgentDriftOf, type Forecast } from './forecast.ts';
 import { checkMinGroupSize, complementarySuppression, effectiveThreshold, publishable } from './privacy.ts';
 import { addToTally, checkAnswers, emptyTally, enpsOf, resultOf, safetyScoreOf, scoredItems } from './safety.ts';
-import { DEFAULT_SAFETY_POLICY, alertSeverityOf, analyzeRound, recommendedActionOf, type PublishedRound } from './signals.ts';
+import { DEFAULT_SAFETY_POLICY, alertSeverityOf, analyzeRound, mayHandleAlert, recommendedActionOf, type PublishedRound } from './signals.ts';
 
 const fieldOf = (fn: () => unknown): string | undefined => {
   try {
@@ -111,6 +111,31 @@ describe('drift forecast', () => {
     expect(tCritical95(100)).toBe(1.96);
   });
 
+  it('computes the Student t distribution against closed forms and tables', () => {
+    // df 1 is Cauchy: 1/2 + atan(t)/π; df 2: 1/2 + t/(2√(2 + t²)).
+    expect(studentTCdf(1, 1)).toBeCloseTo(0.75, 10);
+    expect(studentTCdf(-3, 1)).toBeCloseTo(0.5 + Math.atan(-3) / Math.PI, 10);
+    expect(studentTCdf(1, 2)).toBeCloseTo(0.5 + 1 / (2 * Math.sqrt(3)), 10);
+    expect(studentTCdf(-1, 2)).toBeCloseTo(0.5 - 1 / (2 * Math.sqrt(3)), 10);
+    expect(studentTCdf(0, 5)).toBeCloseTo(0.5, 12);
+    // The table's two-sided 95% critical values are the 0.975 quantiles.
+    expect(studentTCdf(tCritical95(4), 4)).toBeCloseTo(0.975, 3);
+    expect(studentTCdf(tCritical95(10), 10)).toBeCloseTo(0.975, 3);
+    expect(studentTCdf(tCritical95(30), 30)).toBeCloseTo(0.975, 3);
+  });
+
+  it('gives the probability of an URGENT drop next round from the predictive distribution', () => {
+    const f = linearForecast(forecastTest.points, 4) as Forecast;
+    // centre 1.75, se 0.25, df 2: P(next < 2) = P(T < 1) = 1/2 + 1/(2√3) = 0.7887
+    expect(probabilityBelow(f, 2)).toBeCloseTo(0.788675, 5);
+    // baseline of the 4 scores 3.75 − 0.5 = 3.25; t = (3.25 − 1.75)/0.25 = 6; 1/2 + 6/(2√38) = 0.987
+    expect(urgentDriftOf(f, [5, 4, 3.5, 2.5], 0.5)).toEqual({ threshold: 3.25, probability: 0.987, rounds: 4 });
+    // Only the last 6 published scores form the baseline: (6 × 5)/6 − 0.5 = 4.5, at the centre → 1/2.
+    const centred: Forecast = { slope: 0, intercept: 4.5, center: 4.5, prediction: 4.5, standardError: 0.3, lower: 3.8, upper: 5.2, pointsUsed: 7 };
+    expect(urgentDriftOf(centred, [7, 5, 5, 5, 5, 5, 5], 0.5)).toEqual({ threshold: 4.5, probability: 0.5, rounds: 6 });
+    expect(urgentDriftOf(centred, [], 0.5)).toBeNull();
+  });
+
   it('clamps to the scale', () => {
     const f = linearForecast([{ x: 0, y: 2 }, { x: 1, y: 1.5 }, { x: 2, y: 1 }], 5, [1, 7]);
     expect(f?.prediction).toBe(1);
@@ -150,5 +175,17 @@ describe('risk signals and alerts', () => {
     expect(analyzeRound(round(5.5), [round(5.5), round(5.4)], DEFAULT_SAFETY_POLICY).signals).toEqual([]);
     expect(analyzeRound(round(5), [], DEFAULT_SAFETY_POLICY).baseline).toBeNull();
     expect(alertSeverityOf([])).toBeNull();
+  });
+});
+
+describe('who handles an alert', () => {
+  it("is an organization admin or the team's own manager", () => {
+    const team = { managerId: 'mona' };
+    expect(mayHandleAlert({ subject: 'olive', scopes: ['org:read', 'org:write', 'org:admin'] }, team)).toBe(true);
+    expect(mayHandleAlert({ subject: 'mona', scopes: ['org:read', 'org:write'] }, team)).toBe(true);
+    expect(mayHandleAlert({ subject: 'max', scopes: ['org:read', 'org:write'] }, team)).toBe(false);
+    // A team registered by hand has no known manager: admins only.
+    expect(mayHandleAlert({ subject: 'mona', scopes: ['org:read', 'org:write'] }, { managerId: null })).toBe(false);
+    expect(mayHandleAlert({ subject: 'mona', scopes: ['org:read', 'org:write'] }, null)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { DomainError } from '../../../platform/errors.ts';
-import { betweenness, findChampions } from './champions.ts';
+import { betweenness, evidenceHops, findChampions, pairKey } from './champions.ts';
 import { authenticityOf, derivePassions, matchCommunities, normalizeTopic } from './passions.ts';
 
 describe('passions and authenticity', () => {
@@ -66,5 +66,23 @@ describe('cross-team champions', () => {
     const champions = findChampions({ teams, edges: [['a', 'b'], ['b', 'c'], ['c', 'd']] });
     // b and c: betweenness 2 / ((4 − 1)(4 − 2)/2) = 0.667
     expect(champions.map((c) => [c.personId, c.betweenness, c.evidencePath])).toEqual([['b', 0.667, ['a', 'b', 'c']], ['c', 0.667, ['d', 'c', 'b']]]);
+  });
+
+  it('backs every hop of the evidence path with shared contributions and marks team crossings', () => {
+    const teams = new Map<string, string | null>([['a', 'T1'], ['b', 'T1'], ['c', 'T2'], ['d', null]]);
+    const shared = new Map<string, string[]>([
+      [pairKey('b', 'a'), ['2026-07-15T10:00:00.000Z']],
+      [pairKey('b', 'c'), ['2026-09-01T00:00:00.000Z', '2026-08-01T00:00:00.000Z']],
+      [pairKey('c', 'd'), ['2026-06-01T00:00:00.000Z']],
+    ]);
+    expect(pairKey('b', 'a')).toBe('a|b');
+    expect(evidenceHops(['a', 'b', 'c'], teams, shared)).toEqual([
+      { fromPersonId: 'a', fromTeamId: 'T1', toPersonId: 'b', toTeamId: 'T1', crossesTeams: false, sharedContributions: 1, lastContributionAt: '2026-07-15T10:00:00.000Z' },
+      { fromPersonId: 'b', fromTeamId: 'T1', toPersonId: 'c', toTeamId: 'T2', crossesTeams: true, sharedContributions: 2, lastContributionAt: '2026-09-01T00:00:00.000Z' },
+    ]);
+    // An unknown team is not a crossing.
+    expect(evidenceHops(['c', 'd'], teams, shared)[0].crossesTeams).toBe(false);
+    // A path the graph does not hold is refused, never invented.
+    expect(() => evidenceHops(['a', 'c'], teams, shared)).toThrow('No shared contribution');
   });
 });

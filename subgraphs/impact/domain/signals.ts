@@ -100,3 +100,11 @@ export const recommendedActionOf = (severity: SafetyAlertSeverity, signals: read
   }
   return 'Celebrate with the team: name what made it feel safe to speak up, and share the practice with other teams.';
 };
+
+/**
+ * Who may acknowledge or record an action on a team's alert: an organization Owner/Admin (scope
+ * `org:admin`) or the team's own manager. Other members see the alert (and the respondents follow it
+ * through their receipts) but cannot mark it heard or acted upon.
+ */
+export const mayHandleAlert = (caller: { subject: string; scopes: readonly string[] }, team: { managerId?: string | null } | null): boolean =>
+  caller.scopes.includes('org:admin') || Boolean(team?.managerId && team.managerId === caller.subject);
