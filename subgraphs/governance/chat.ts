@@ -9,7 +9,7 @@ import { clampFirst } from '../../platform/store/transaction.ts';
 import { newId } from '../../platform/ids.ts';
 import { evaluateObserver, type ObserverAction, type ObserverFinding } from './domain/observer.ts';
 import { ACTION_SEVERITY, evaluatePolicies, type PolicyAction, type PolicyBody, type PolicyEvaluation } from './domain/policy.ts';
-import { evidenceOfOutcome, routeByTrust, TRUST_BASELINE, decayTowardBaseline, updateTrust, type EvidenceKind, type TrustKind, type TurnRoute } from './domain/trust.ts';
+import { evidenceOfOutcome, recoverTrust, routeByTrust, TRUST_BASELINE, decayTowardBaseline, updateTrust, type EvidenceKind, type TrustKind, type TrustUpdate, type TurnRoute } from './domain/trust.ts';
 import { connectionOf } from './audit.ts';
 import { actorOf, policiesFor } from './policies.ts';
 import {
@@ -276,7 +276,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
     const decision = (evaluation: PolicyEvaluation): string =>
       tx.insert(
         policyDecisions,
-        { point: evaluation.point, outcome: evaluation.outcome, inputDigest: evaluation.inputDigest, policyRevisions: evaluation.policyRevisions, matches: evaluation.matches, redactedText: evaluation.redactedText, sessionId: session.id, turnId },
+        { point: evaluation.point, outcome: evaluation.outcome, inputDigest: evaluation.inputDigest, policyRevisions: evaluation.policyRevisions, matches: evaluation.matches, redactedText: evaluation.redactedText, sessionId: session.id, turnId, roles: [...principal.roles] },
         deps.provenance.build({ method: 'RULE', inputs: { inputDigest: evaluation.inputDigest, revisions: evaluation.policyRevisions }, explanation: `Policy decision at ${evaluation.point}: ${evaluation.outcome}`, confidence: 1 }, ctx.correlationId),
       ).id;
     const inputDecisionId = decision(inputEval);
@@ -302,11 +302,9 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
       responses.push(message('SYSTEM', route === 'HUMAN' ? 'A person will take over this conversation.' : `Your message was not processed (${inputOutcome}: ${[...new Set(inputEval.matches.filter((m) => m.action === inputOutcome || m.action === 'WARN').map((m) => m.kind))].join(', ')}).`, null, inputDecisionId, turnProvenance));
     }
     const changeIds: string[] = [];
-    const applyTrust = (state: ScoreState, update: { oldScore: number; newScore: number; reason: string }): void => {
-      const changedAt = new Date().toISOString();
-      if (state.existing) tx.update(trustScores, state.existing, { score: update.newScore, changedAt }, trustProvenance);
-      else tx.insert(trustScores, { kind: state.kind, subjectId: state.subjectId, score: update.newScore, changedAt }, trustProvenance);
-      if (update.newScore !== update.oldScore) changeIds.push(tx.insert(trustChanges, { kind: state.kind, subjectId: state.subjectId, sessionId: session.id, turnId, ...update }, trustProvenance).id);
+    const applyTrust = (state: ScoreState, update: TrustUpdate): void => {
+      const id = writeTrust(tx, state, update, { sessionId: session.id, turnId }, trustProvenance);
+      if (id) changeIds.push(id);
     };
     applyTrust(userState, userFinal);
     applyTrust(conversationState, conversationUpdate);
@@ -336,12 +334,17 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   });
 };
 
-export const triggerObserverReview = async (deps: SubgraphDeps, ctx: RequestContext, input: { sessionId: string; reason: string; action?: ObserverAction | null }): Promise<ObserverInterventionModel> => {
+/** A reviewer's free text as stored: PII and secrets masked by the session's policies, like every message. */
+const storedNote = async (deps: SubgraphDeps, scope: TenantScope, session: ChatSessionModel, text: string, hashKey: (scope: TenantScope) => string): Promise<string> =>
+  evaluatePolicies(await policiesFor(deps, scope, session), { text, point: 'INPUT', roles: [], hashKey: hashKey(scope) }).redactedText;
+
+export const triggerObserverReview = async (deps: SubgraphDeps, ctx: RequestContext, hashKey: (scope: TenantScope) => string, input: { sessionId: string; reason: string; action?: ObserverAction | null }): Promise<ObserverInterventionModel> => {
   const scope = requireScope(ctx);
   const session = await deps.store.collection(chatSessions).get(scope, input.sessionId);
   if (!session) throw notFound('ChatSession');
-  const reason = input.reason.trim();
-  if (reason.length < 1 || reason.length > 500) throw inputError('input.reason', 'Reason must be 1–500 characters', 'Say why the session needs a review.');
+  const given = input.reason.trim();
+  if (given.length < 1 || given.length > 500) throw inputError('input.reason', 'Reason must be 1–500 characters', 'Say why the session needs a review.');
+  const reason = await storedNote(deps, scope, session, given, hashKey);
   const action = input.action ?? 'REQUIRE_REVIEW';
   const outcome = ({ WARN: 'USER_WARNED', REQUIRE_REVIEW: 'QUEUED_FOR_REVIEW', HAND_TO_HUMAN: 'HANDED_TO_HUMAN', END_SESSION: 'SESSION_ENDED' } as const)[action];
   const provenance = deps.provenance.build({ method: 'HUMAN', inputs: { sessionId: session.id, reason, action }, explanation: 'Observer review requested by a person' }, ctx.correlationId);
@@ -377,4 +380,46 @@ export const sessionTrust = async (deps: SubgraphDeps, ctx: RequestContext, sess
   const at = (s: ScoreState): number => decayTowardBaseline(s.score, s.hours);
   const values = { user: at(user), agent: at(agent), conversation: at(conversation), system: at(system) };
   return { ...values, provenance: deps.provenance.build({ method: 'STATISTICAL', inputs: values, explanation: 'Stored scores decayed toward 0.7 with a 24 h half-life' }, ctx.correlationId) };
+};
+
+/** Writes one trust update: the score document, and a TrustChange when the score moved. Returns the change id, if any. */
+const writeTrust = (tx: Transaction, state: ScoreState, update: TrustUpdate, context: { sessionId: string; turnId: string | null }, provenance: ProvenanceRecord): string | null => {
+  const changedAt = new Date().toISOString();
+  if (state.existing) tx.update(trustScores, state.existing, { score: update.newScore, changedAt }, provenance);
+  else tx.insert(trustScores, { kind: state.kind, subjectId: state.subjectId, score: update.newScore, changedAt }, provenance);
+  if (update.newScore === update.oldScore) return null;
+  return tx.insert(trustChanges, { kind: state.kind, subjectId: state.subjectId, sessionId: context.sessionId, turnId: context.turnId, ...update }, provenance).id;
+};
+
+/** Interventions that ask a person to act, until one resolves them. */
+const awaitsPerson = (i: ObserverInterventionModel): boolean => (i.action === 'REQUIRE_REVIEW' || i.action === 'HAND_TO_HUMAN') && !i.resolvedAt;
+
+/**
+ * A person resolves a session's open reviews: resume (user and conversation trust recover to at
+ * least the floor, each change recorded with its reason) or end it. One audited transaction.
+ */
+export const resolveObserverReview = async (deps: SubgraphDeps, ctx: RequestContext, hashKey: (scope: TenantScope) => string, input: { sessionId: string; resume: boolean; note: string }): Promise<ChatSessionModel> => {
+  const scope = requireScope(ctx);
+  const principal = requirePrincipal(ctx);
+  const session = await deps.store.collection(chatSessions).get(scope, input.sessionId);
+  if (!session) throw notFound('ChatSession');
+  const given = input.note.trim();
+  if (given.length < 1 || given.length > 500) throw inputError('input.note', 'Note must be 1–500 characters', 'Say what the review found.');
+  if (session.status === 'ENDED') throw inputError('input.sessionId', 'This session has ended; there is nothing left to resolve', 'Ended sessions stay ended: start a new session.');
+  const open = (await deps.store.collection(interventions).find(scope, { sessionId: session.id }, { sort: { field: 'createdAt', direction: 1 }, limit: 500 })).filter(awaitsPerson);
+  if (session.status === 'ACTIVE' && open.length === 0) throw inputError('input.sessionId', 'Nothing in this session waits for a review', 'Resolve sessions that are AWAITING_HUMAN or have an open REQUIRE_REVIEW intervention.');
+  const note = await storedNote(deps, scope, session, given, hashKey);
+  const scores = input.resume ? await loadScores(deps, scope, [{ kind: 'USER', subjectId: session.userId }, { kind: 'CONVERSATION', subjectId: session.id }], Date.now()) : [];
+  const updates = scores.map((state) => ({ state, update: { ...recoverTrust(state.score, state.hours, principal.subject) } }));
+  for (const u of updates) u.update.reason = `${u.update.reason}: ${note}`;
+  const resolution = input.resume ? ('RESUMED' as const) : ('ENDED' as const);
+  const provenance = deps.provenance.build({ method: 'HUMAN', inputs: { sessionId: session.id, resolution, interventions: open.map((i) => i.id) }, explanation: `Observer review resolved by a person: ${resolution.toLowerCase()}` }, ctx.correlationId);
+  return deps.store.transaction(scope, { action: 'governance.resolveObserverReview', actor: actorOf(ctx), correlationId: ctx.correlationId }, (tx) => {
+    const resolvedAt = new Date().toISOString();
+    for (const i of open) tx.update(interventions, i, { resolvedAt, resolvedBy: principal.subject, resolution, resolutionNote: note }, provenance);
+    const trustChangeIds = updates.map(({ state, update }) => writeTrust(tx, state, update, { sessionId: session.id, turnId: null }, provenance)).filter((id): id is string => id !== null);
+    const updated = tx.update(chatSessions, session, { status: input.resume ? 'ACTIVE' : 'ENDED', lastActivityAt: resolvedAt }, provenance);
+    tx.emit({ type: 'observer.review.resolved', topic: 'governance_events', subject: { typename: 'ChatSession', id: session.id }, payload: { resolution, interventions: open.length, trustChanges: trustChangeIds.length } }, provenance);
+    return updated;
+  });
 };

@@ -154,7 +154,7 @@ export const launchCollaboration = async (deps: SubgraphDeps, ctx: RequestContex
   return deps.store.transaction(scope, { action: 'governance.launchCollaboration', actor: actorOf(ctx), correlationId: ctx.correlationId }, (tx) => {
     const decision = tx.insert(
       policyDecisions,
-      { point: 'INPUT', outcome: goalEval.outcome, inputDigest: goalEval.inputDigest, policyRevisions: goalEval.policyRevisions, matches: goalEval.matches, redactedText: goalEval.redactedText, sessionId: null, turnId: null },
+      { point: 'INPUT', outcome: goalEval.outcome, inputDigest: goalEval.inputDigest, policyRevisions: goalEval.policyRevisions, matches: goalEval.matches, redactedText: goalEval.redactedText, sessionId: null, turnId: null, roles: [...principal.roles] },
       deps.provenance.build({ method: 'RULE', inputs: { inputDigest: goalEval.inputDigest }, explanation: `Policy decision on a collaboration goal: ${goalEval.outcome}`, confidence: 1 }, ctx.correlationId),
     );
     const run = tx.insert(collaborationRuns, { goal: goalEval.redactedText, goalDecisionId: decision.id, pattern: input.pattern, agents, status, contributions, messages, result, auditSummary }, provenance);

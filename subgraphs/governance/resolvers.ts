@@ -8,7 +8,9 @@ import type { Resolvers } from './__generated__/resolvers-types.ts';
 import { auditInclusionProof, auditRecordAt, createAuditCheckpoint, listAuditCheckpoints, listAuditRecords, verifyAuditChain } from './audit.ts';
 import { complianceReport } from './compliance.ts';
 import { launchCollaboration, listCollaborationRuns } from './collaboration.ts';
-import { createChatSession, listMessages, listSessions, sendChatMessage, sessionTrust, triggerObserverReview } from './chat.ts';
+import { governanceAnalytics } from './analytics.ts';
+import { applyPolicies } from './apply-policies.ts';
+import { createChatSession, listMessages, listSessions, resolveObserverReview, sendChatMessage, sessionTrust, triggerObserverReview } from './chat.ts';
 import { baselineModel, dryRunPolicy, listPolicies, policyById, upsertPolicy } from './policies.ts';
 import type { RuleMatch } from './domain/policy.ts';
 import { auditCheckpoints, auditRecords, collaborationRuns, chatMessages, chatSessions, chatTurns, interventions, policyDecisions, trustChanges } from './store.ts';
@@ -59,13 +61,27 @@ export const createResolvers = (deps: SubgraphDeps, hashKey: (scope: TenantScope
         trustTrends: withProvenance(report.trustTrends, p),
       };
     },
+    governanceAnalytics: async (_root, args, ctx) => {
+      const a = await governanceAnalytics(deps, ctx, args);
+      const p = a.provenance;
+      const { effectiveness: e, conversationPatterns: c } = a;
+      return {
+        ...a,
+        effectiveness: { ...e, byPoint: withProvenance(e.byPoint, p), violationsByKind: withProvenance(e.violationsByKind, p), provenance: p },
+        agentPerformance: withProvenance(a.agentPerformance, p),
+        trustTrends: withProvenance(a.trustTrends, p),
+        conversationPatterns: { ...c, turnsByOutcome: withProvenance(c.turnsByOutcome, p), turnsByRoute: withProvenance(c.turnsByRoute, p), provenance: p },
+      };
+    },
   },
   Mutation: {
     createAuditCheckpoint: (_root, _args, ctx) => createAuditCheckpoint(deps, ctx),
     upsertPolicy: (_root, { input }, ctx) => upsertPolicy(deps, ctx, input),
     createChatSession: (_root, { input }, ctx) => createChatSession(deps, ctx, input),
     sendChatMessage: (_root, { input }, ctx) => sendChatMessage(deps, ctx, hashKey, input),
-    triggerObserverReview: (_root, { input }, ctx) => triggerObserverReview(deps, ctx, input),
+    triggerObserverReview: (_root, { input }, ctx) => triggerObserverReview(deps, ctx, hashKey, input),
+    resolveObserverReview: (_root, { input }, ctx) => resolveObserverReview(deps, ctx, hashKey, input),
+    applyPolicies: (_root, { input }, ctx) => applyPolicies(deps, ctx, hashKey, input),
     launchCollaboration: (_root, { input }, ctx) => launchCollaboration(deps, ctx, hashKey, input),
   },
   AgentCollaborationRun: {
@@ -94,6 +110,17 @@ export const createResolvers = (deps: SubgraphDeps, hashKey: (scope: TenantScope
     policyRevisions: (decision) => withProvenance(decision.policyRevisions, decision.provenance),
     matches: (decision) => matchesOf(decision.matches, decision.provenance),
     session: (decision, _args, ctx) => (decision.sessionId ? loaderOf(ctx, deps.store, chatSessions).load(decision.sessionId) : null),
+    reevaluationOf: (decision, _args, ctx) => (decision.reevaluationOf ? loaderOf(ctx, deps.store, policyDecisions).load(decision.reevaluationOf) : null),
+  },
+  PolicyReevaluation: {
+    session: (r, _args, ctx) => must(loaderOf(ctx, deps.store, chatSessions).load(r.sessionId), 'ChatSession'),
+    policyRevisions: (r) => withProvenance(r.policyRevisions, r.provenance),
+    intervention: (r, _args, ctx) => (r.interventionId ? loaderOf(ctx, deps.store, interventions).load(r.interventionId) : null),
+  },
+  PolicyReevaluationResult: {
+    message: (r, _args, ctx) => must(loaderOf(ctx, deps.store, chatMessages).load(r.messageId), 'ChatMessage'),
+    previousDecision: (r, _args, ctx) => must(loaderOf(ctx, deps.store, policyDecisions).load(r.previousDecisionId), 'PolicyDecision'),
+    decision: (r, _args, ctx) => must(loaderOf(ctx, deps.store, policyDecisions).load(r.decisionId), 'PolicyDecision'),
   },
   ChatSession: {
     __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, chatSessions).load(ref.id as string),
@@ -126,5 +153,9 @@ export const createResolvers = (deps: SubgraphDeps, hashKey: (scope: TenantScope
     __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, interventions).load(ref.id as string),
     session: (intervention, _args, ctx) => must(loaderOf(ctx, deps.store, chatSessions).load(intervention.sessionId), 'ChatSession'),
     turn: (intervention, _args, ctx) => (intervention.turnId ? loaderOf(ctx, deps.store, chatTurns).load(intervention.turnId) : null),
+    resolvedAt: (intervention) => intervention.resolvedAt ?? null,
+    resolvedBy: (intervention) => intervention.resolvedBy ?? null,
+    resolution: (intervention) => intervention.resolution ?? null,
+    resolutionNote: (intervention) => intervention.resolutionNote ?? null,
   },
 });

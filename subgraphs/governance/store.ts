@@ -51,6 +51,10 @@ export interface PolicyDecisionDoc {
   redactedText: string;
   sessionId: string | null;
   turnId: string | null;
+  /** The sender's roles when decided (policies may apply to some roles only); absent on older decisions. */
+  roles?: string[];
+  /** The decision this one re-evaluated (applyPolicies); absent or null for decisions taken at send time. */
+  reevaluationOf?: string | null;
 }
 
 export type ChatMode = 'SINGLE' | 'MULTI';
@@ -140,6 +144,11 @@ export interface ObserverInterventionDoc {
   action: ObserverAction;
   outcome: ObserverOutcome;
   reason: string;
+  /** Set when a person resolved the review (resolveObserverReview). */
+  resolvedAt?: string | null;
+  resolvedBy?: string | null;
+  resolution?: 'RESUMED' | 'ENDED' | null;
+  resolutionNote?: string | null;
 }
 
 export const auditRecords = defineCollection<AuditRecordDoc>('gov_audit_records', [{ fields: ['seq'], unique: true }, { fields: ['eventId'], unique: true }]);
@@ -203,3 +212,22 @@ export interface CollaborationRunDoc {
 export const collaborationRuns = defineCollection<CollaborationRunDoc>('gov_collaboration_runs');
 
 export type AgentCollaborationRunModel = Stored<CollaborationRunDoc>;
+
+/** What applyPolicies returns: ids of what it wrote, resolved by the PolicyReevaluation resolvers. */
+export interface PolicyReevaluationModel {
+  sessionId: string;
+  policyRevisions: Array<{ policyId: string; revision: number }>;
+  evaluatedCount: number;
+  changedCount: number;
+  results: PolicyReevaluationResultModel[];
+  interventionId: string | null;
+  provenance: ProvenanceRecord;
+}
+
+export interface PolicyReevaluationResultModel {
+  messageId: string;
+  previousDecisionId: string;
+  decisionId: string;
+  changed: boolean;
+  provenance: ProvenanceRecord;
+}

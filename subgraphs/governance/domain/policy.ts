@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { inputError } from '../../../platform/errors.ts';
-import { detectJailbreak, detectPii, detectPromptInjection, detectSecrets, detectTerms, PII_TYPES, toxicityOf, type PiiType, type Span } from './detectors.ts';
+import { detectJailbreak, detectPii, detectPromptInjection, detectRedactionMarkers, detectSecrets, detectTerms, isRedactionMarker, PII_TYPES, SECRET_TYPES, toxicityOf, type PiiType, type Span } from './detectors.ts';
 
 export type PolicyRuleKind = 'PII' | 'SECRET' | 'PROMPT_INJECTION' | 'JAILBREAK' | 'BANNED_TOPIC' | 'TOXICITY' | 'LENGTH';
 export type PolicyPoint = 'INPUT' | 'PROCESSING' | 'OUTPUT' | 'INTERACTION';
@@ -65,12 +65,14 @@ const SENSITIVE: readonly PolicyRuleKind[] = ['PII', 'SECRET'];
 /** A keyed digest (HMAC-SHA-256): low-entropy values such as card numbers cannot be brute-forced from it. */
 export const keyedDigest = (key: string, value: string): string => createHmac('sha256', key).update(value).digest('hex');
 
-const spansFor = (rule: PolicyRule, text: string): Span[] => {
+const spansFor = (rule: PolicyRule, text: string, stored: boolean): Span[] => {
   switch (rule.kind) {
-    case 'PII':
-      return detectPii(text, rule.piiTypes.length ? rule.piiTypes : PII_TYPES);
+    case 'PII': {
+      const types = rule.piiTypes.length ? rule.piiTypes : PII_TYPES;
+      return [...detectPii(text, types), ...(stored ? detectRedactionMarkers(text, types) : [])];
+    }
     case 'SECRET':
-      return detectSecrets(text);
+      return [...detectSecrets(text), ...(stored ? detectRedactionMarkers(text, SECRET_TYPES) : [])];
     case 'PROMPT_INJECTION':
       return detectPromptInjection(text);
     case 'JAILBREAK':
@@ -104,8 +106,9 @@ export const redact = (text: string, spans: ReadonlyArray<Span & { style: Redact
   let out = text;
   for (const span of kept.reverse()) {
     const value = text.slice(span.start, span.end);
-    const replacement =
-      span.style === 'HASH'
+    const replacement = isRedactionMarker(value)
+      ? value
+      : span.style === 'HASH'
         ? `[${span.detector}#${keyedDigest(hashKey, value).slice(0, 12)}]`
         : span.detector === 'CREDIT_CARD'
           ? `[REDACTED CREDIT_CARD ••••${value.replace(/\D/g, '').slice(-4)}]`
@@ -118,9 +121,10 @@ export const redact = (text: string, spans: ReadonlyArray<Span & { style: Redact
 /**
  * Evaluates the enabled policies that apply at `point` to the caller's roles. Pure: the decision is
  * the most severe matched action; REDACT rules rewrite the forwarded text; every PII or secret span
- * is masked in `redactedText` whatever its action, so clear values are never stored.
+ * is masked in `redactedText` whatever its action, so clear values are never stored. `stored: true`
+ * evaluates text as stored (already redacted): its redaction markers count as the spans they replaced.
  */
-export const evaluatePolicies = (policies: readonly PolicyBody[], input: { text: string; point: PolicyPoint; roles: readonly string[]; hashKey: string }): PolicyEvaluation => {
+export const evaluatePolicies = (policies: readonly PolicyBody[], input: { text: string; point: PolicyPoint; roles: readonly string[]; hashKey: string; stored?: boolean }): PolicyEvaluation => {
   const applicable = policies.filter((p) => p.enabled && (p.appliesToRoles.length === 0 || p.appliesToRoles.some((r) => input.roles.includes(r))));
   const matches: RuleMatch[] = [];
   const forwardSpans: Array<Span & { style: RedactionStyle }> = [];
@@ -128,7 +132,7 @@ export const evaluatePolicies = (policies: readonly PolicyBody[], input: { text:
   for (const policy of applicable) {
     for (const rule of policy.rules) {
       if (!rule.points.includes(input.point)) continue;
-      const spans = spansFor(rule, input.text);
+      const spans = spansFor(rule, input.text, input.stored ?? false);
       if (!spans.length) continue;
       matches.push({ policyId: policy.id, policyRevision: policy.revision, ruleKey: rule.key, kind: rule.kind, action: rule.action, detectors: [...new Set(spans.map((s) => s.detector))].sort(), count: spans.length });
       if (rule.action === 'REDACT') forwardSpans.push(...spans.map((s) => ({ ...s, style: rule.redaction })));
