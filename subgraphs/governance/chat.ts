@@ -169,7 +169,13 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   t = performance.now();
   const bodies: PolicyBody[] = await policiesFor(deps, scope, session);
   const inputEval = evaluatePolicies(bodies, { text, point: 'INPUT', roles: principal.roles, hashKey: key });
-  record('GOVERNANCE_PRE_CHECK', t, stageOutcomeOf(inputEval.outcome), `${bodies.length} policies; ${summary(inputEval)}`);
+  // The conversation flow (INTERACTION): only when a policy of the session has rules there.
+  const hasInteractionRules = bodies.some((b) => b.enabled && b.rules.some((r) => r.points.includes('INTERACTION')));
+  const flow = hasInteractionRules ? { messageTimes: (await deps.store.collection(chatMessages).find(scope, { sessionId: session.id, role: 'USER' }, { sort: { field: 'createdAt', direction: -1 }, limit: 500 })).map((m) => Date.parse(m.createdAt)), now: Date.now() } : null;
+  const interactionEval = flow ? evaluatePolicies(bodies, { text, point: 'INTERACTION', roles: principal.roles, hashKey: key, flow }) : null;
+  const preOutcome = interactionEval && ACTION_SEVERITY[interactionEval.outcome] > ACTION_SEVERITY[inputEval.outcome] ? interactionEval.outcome : inputEval.outcome;
+  const preMatches = [...inputEval.matches, ...(interactionEval?.matches ?? [])];
+  record('GOVERNANCE_PRE_CHECK', t, stageOutcomeOf(preOutcome), `${bodies.length} policies; input ${summary(inputEval)}${interactionEval ? `; interaction ${summary(interactionEval)}` : ''}`);
 
   // 3. Trust assessment
   t = performance.now();
@@ -183,7 +189,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   const scores = await loadScores(deps, scope, subjects, now);
   const userState = scores[0];
   const conversationState = scores[1];
-  const inputEvidence: EvidenceKind[] = inputEval.outcome === 'ALLOW' ? [] : [evidenceOfOutcome(inputEval.outcome)];
+  const inputEvidence: EvidenceKind[] = preOutcome === 'ALLOW' ? [] : [evidenceOfOutcome(preOutcome)];
   const userUpdate = updateTrust(userState.score, userState.hours, inputEvidence);
   const conversationBefore = decayTowardBaseline(conversationState.score, conversationState.hours);
   const conversationInput = updateTrust(conversationState.score, conversationState.hours, inputEvidence);
@@ -192,7 +198,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
 
   // 4. Agent routing
   t = performance.now();
-  const inputOutcome = strictly(inputEval.outcome, route);
+  const inputOutcome = strictly(preOutcome, route);
   const proceed = ACTION_SEVERITY[inputOutcome] < ACTION_SEVERITY.ESCALATE && route !== 'HUMAN';
   if (!proceed) record('AGENT_ROUTING', t, 'BLOCKED', route === 'HUMAN' ? 'trust too low: handed to a person' : `input ${inputOutcome}: no agent called`);
   else record('AGENT_ROUTING', t, 'PASSED', session.mode === 'SINGLE' ? `single agent ${session.agents[0].key}` : `${session.agents.length} agents, ${session.pattern.toLowerCase()}, then synthesis`);
@@ -255,7 +261,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
     .filter((u): u is NonNullable<typeof u> => u !== null);
   const systemState = scores[scores.length - 1];
   const systemUpdate = answers.length ? updateTrust(systemState.score, systemState.hours, answers.some((a) => a.completion.fallbackReason) ? ['MODEL_FALLBACK'] : ['CLEAN_TURN']) : null;
-  const allMatches = [...inputEval.matches, ...answers.flatMap((a) => a.processing.matches), ...(outputEval?.matches ?? [])];
+  const allMatches = [...preMatches, ...answers.flatMap((a) => a.processing.matches), ...(outputEval?.matches ?? [])];
   const findings: ObserverFinding[] =
     route === 'HUMAN'
       ? [{ trigger: 'TRUST_DROP', action: 'HAND_TO_HUMAN', outcome: 'HANDED_TO_HUMAN', reason: `trust under 0.3 (user ${userUpdate.newScore}, conversation ${conversationInput.newScore})` }]
@@ -280,6 +286,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
         deps.provenance.build({ method: 'RULE', inputs: { inputDigest: evaluation.inputDigest, revisions: evaluation.policyRevisions }, explanation: `Policy decision at ${evaluation.point}: ${evaluation.outcome}`, confidence: 1 }, ctx.correlationId),
       ).id;
     const inputDecisionId = decision(inputEval);
+    const interactionDecisionId = interactionEval ? decision(interactionEval) : null;
     const message = (role: 'USER' | 'ASSISTANT' | 'SYSTEM', body: string, agentKey: string | null, decisionId: string | null, provenance: ProvenanceRecord): ChatMessageModel =>
       tx.insert(chatMessages, { sessionId: session.id, turnId, role, text: body, agentKey, decisionId }, provenance);
     const modelProvenance = (c: Completion, what: string): ProvenanceRecord =>
@@ -299,7 +306,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
           : message('ASSISTANT', outputEval.redactedText, session.mode === 'SINGLE' ? session.agents[0].key : 'synthesis', outputDecisionId, modelProvenance(final.completion, session.mode === 'SINGLE' ? `Answer of ${session.agents[0].name}` : 'Synthesis of the agents’ contributions')),
       );
     } else {
-      responses.push(message('SYSTEM', route === 'HUMAN' ? 'A person will take over this conversation.' : `Your message was not processed (${inputOutcome}: ${[...new Set(inputEval.matches.filter((m) => m.action === inputOutcome || m.action === 'WARN').map((m) => m.kind))].join(', ')}).`, null, inputDecisionId, turnProvenance));
+      responses.push(message('SYSTEM', route === 'HUMAN' ? 'A person will take over this conversation.' : `Your message was not processed (${inputOutcome}: ${[...new Set(preMatches.filter((m) => m.action === inputOutcome || m.action === 'WARN').map((m) => m.kind))].join(', ')}).`, null, inputDecisionId, turnProvenance));
     }
     const changeIds: string[] = [];
     const applyTrust = (state: ScoreState, update: TrustUpdate): void => {
@@ -320,7 +327,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
     const totalMs = round3(performance.now() - started);
     const turn = tx.insert(
       chatTurns,
-      { id: turnId, sessionId: session.id, outcome, route, userMessageId: userMessage.id, responseMessageIds: responses.map((r) => r.id), inputDecisionId, outputDecisionId, pipeline, interventionIds, trustChangeIds: changeIds, totalMs, governanceMs: round3(totalMs - modelMs) },
+      { id: turnId, sessionId: session.id, outcome, route, userMessageId: userMessage.id, responseMessageIds: responses.map((r) => r.id), inputDecisionId, interactionDecisionId, outputDecisionId, pipeline, interventionIds, trustChangeIds: changeIds, totalMs, governanceMs: round3(totalMs - modelMs) },
       turnProvenance,
     );
     tx.emit({ type: 'chat.turn.completed', topic: 'governance_events', subject: { typename: 'ChatTurn', id: turn.id }, payload: { sessionId: session.id, outcome, route, inputDecisionId, outputDecisionId } }, turnProvenance);

@@ -145,6 +145,7 @@ export const createResolvers = (deps: SubgraphDeps, hashKey: (scope: TenantScope
     responses: async (turn, _args, ctx) => present(await loaderOf(ctx, deps.store, chatMessages).loadMany(turn.responseMessageIds).then((r) => r.map((m) => (m instanceof Error ? null : m)))),
     inputDecision: (turn, _args, ctx) => must(loaderOf(ctx, deps.store, policyDecisions).load(turn.inputDecisionId), 'PolicyDecision'),
     outputDecision: (turn, _args, ctx) => (turn.outputDecisionId ? loaderOf(ctx, deps.store, policyDecisions).load(turn.outputDecisionId) : null),
+    interactionDecision: (turn, _args, ctx) => (turn.interactionDecisionId ? loaderOf(ctx, deps.store, policyDecisions).load(turn.interactionDecisionId) : null),
     pipeline: (turn) => withProvenance(turn.pipeline, turn.provenance),
     interventions: async (turn, _args, ctx) => present(await loaderOf(ctx, deps.store, interventions).loadMany(turn.interventionIds).then((r) => r.map((m) => (m instanceof Error ? null : m)))),
     trustChanges: async (turn, _args, ctx) => present(await loaderOf(ctx, deps.store, trustChanges).loadMany(turn.trustChangeIds).then((r) => r.map((m) => (m instanceof Error ? null : m)))),

@@ -303,3 +303,29 @@ describe('governanceAnalytics', () => {
     expect((await errorOf(ANALYTICS, { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }, member)).code).toBe('FORBIDDEN');
   });
 });
+
+describe('rate bounds on the conversation flow (INTERACTION)', () => {
+  const admin = principalFor('org-rate', ['ADMIN']);
+  const member = principalFor('org-rate', ['MEMBER']);
+
+  it('decides the flow next to the input: the third message within a minute is warned, with its own decision', async () => {
+    await ok(UPSERT, { input: { name: 'Two a minute', rules: [{ key: 'rate', kind: 'RATE', points: ['INTERACTION'], action: 'WARN', maxMessages: 2, windowSeconds: 60 }] } }, admin);
+    const sessionId = await newSession(member);
+    const TURN = `mutation($input: SendChatMessageInput!) { sendChatMessage(input: $input) { outcome inputDecision { outcome point } interactionDecision { outcome point matches { kind detectors action } } pipeline { stage outcome detail } } }`;
+    type RateTurn = { outcome: string; inputDecision: { outcome: string; point: string }; interactionDecision: { outcome: string; point: string; matches: Array<{ kind: string; detectors: string[]; action: string }> } | null; pipeline: Array<{ stage: string; outcome: string; detail: string }> };
+    const turns: RateTurn[] = [];
+    for (const text of ['What time do you open?', 'And on Saturdays?', 'And on Sundays?']) turns.push((await ok<{ sendChatMessage: RateTurn }>(TURN, { input: { sessionId, text } }, member)).sendChatMessage);
+    expect(turns.map((t) => [t.inputDecision.outcome, t.interactionDecision?.outcome, t.interactionDecision?.point])).toEqual([
+      ['ALLOW', 'ALLOW', 'INTERACTION'],
+      ['ALLOW', 'ALLOW', 'INTERACTION'],
+      ['ALLOW', 'WARN', 'INTERACTION'],
+    ]);
+    expect(turns[2].interactionDecision?.matches).toEqual([{ kind: 'RATE', detectors: ['RATE'], action: 'WARN' }]);
+    expect(turns[2].outcome).toBe('WARNED');
+    expect(turns[2].pipeline.find((s) => s.stage === 'GOVERNANCE_PRE_CHECK')).toMatchObject({ outcome: 'FLAGGED', detail: expect.stringContaining('interaction WARN: RATE(RATE)→WARN') });
+    // A session of another organization without interaction rules records no interaction decision.
+    const other = principalFor('org-rate-free', ['MEMBER']);
+    const free = (await ok<{ sendChatMessage: RateTurn }>(TURN, { input: { sessionId: await newSession(other), text: 'Hello' } }, other)).sendChatMessage;
+    expect(free.interactionDecision).toBeNull();
+  });
+});

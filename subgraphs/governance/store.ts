@@ -112,6 +112,8 @@ export interface ChatTurnDoc {
   userMessageId: string;
   responseMessageIds: string[];
   inputDecisionId: string;
+  /** The INTERACTION decision (conversation flow); absent on older turns, null without interaction rules. */
+  interactionDecisionId?: string | null;
   outputDecisionId: string | null;
   pipeline: PipelineStageDoc[];
   interventionIds: string[];

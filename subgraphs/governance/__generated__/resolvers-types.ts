@@ -571,6 +571,11 @@ export type ChatTurn = {
   id: Scalars['ID']['output'];
   /** The input policy decision. */
   inputDecision: PolicyDecision;
+  /**
+   * The decision on the conversation flow (rules at INTERACTION, such as rate bounds), taken in the
+   * pre-check next to the input decision; null when no policy of the session has INTERACTION rules.
+   */
+  interactionDecision?: Maybe<PolicyDecision>;
   /** Observer interventions of this turn. */
   interventions: Array<ObserverIntervention>;
   /** What happened. */
@@ -1201,6 +1206,8 @@ export type PolicyRule = {
   kind: PolicyRuleKind;
   /** For LENGTH: maximum characters. */
   maxLength?: Maybe<Scalars['Int']['output']>;
+  /** For RATE: at most this many messages of the sender per window. */
+  maxMessages?: Maybe<Scalars['Int']['output']>;
   /** For LENGTH: minimum characters. */
   minLength?: Maybe<Scalars['Int']['output']>;
   /** For PII: the kinds looked for (empty: all). */
@@ -1215,6 +1222,8 @@ export type PolicyRule = {
   terms: Array<Scalars['String']['output']>;
   /** For TOXICITY: minimum share of toxic words (0 flags any hit). */
   toxicityThreshold: Scalars['Float']['output'];
+  /** For RATE: the sliding window in seconds. */
+  windowSeconds?: Maybe<Scalars['Int']['output']>;
 };
 
 /** A rule of a policy to create or revise. */
@@ -1227,6 +1236,8 @@ export type PolicyRuleInput = {
   kind: PolicyRuleKind;
   /** For LENGTH: maximum characters. */
   maxLength?: InputMaybe<Scalars['Int']['input']>;
+  /** For RATE (required): at most this many messages of the sender in the conversation per window, 1–10000. */
+  maxMessages?: InputMaybe<Scalars['Int']['input']>;
   /** For LENGTH: minimum characters. */
   minLength?: InputMaybe<Scalars['Int']['input']>;
   /** For PII: the kinds (default all). */
@@ -1239,6 +1250,8 @@ export type PolicyRuleInput = {
   terms?: InputMaybe<Array<Scalars['String']['input']>>;
   /** For TOXICITY: minimum share of toxic words, 0–1 (default 0: any hit). */
   toxicityThreshold?: InputMaybe<Scalars['Float']['input']>;
+  /** For RATE (required): the sliding window in seconds, 1–86400. */
+  windowSeconds?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** What a policy rule detects. */
@@ -1253,6 +1266,8 @@ export type PolicyRuleKind =
   | 'PII'
   /** Attempts to override the assistant's instructions. */
   | 'PROMPT_INJECTION'
+  /** More than maxMessages messages of the sender in the conversation within windowSeconds (INTERACTION only). */
+  | 'RATE'
   /** Secrets: AWS keys, private keys, API keys and key assignments. */
   | 'SECRET'
   /** Insults and threats from a lexicon (plus the rule's terms). */
@@ -2119,6 +2134,7 @@ export type ChatTurnResolvers<ContextType = RequestContext, ParentType extends R
   governanceMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   inputDecision?: Resolver<ResolversTypes['PolicyDecision'], ParentType, ContextType>;
+  interactionDecision?: Resolver<Maybe<ResolversTypes['PolicyDecision']>, ParentType, ContextType>;
   interventions?: Resolver<Array<ResolversTypes['ObserverIntervention']>, ParentType, ContextType>;
   outcome?: Resolver<ResolversTypes['ChatTurnOutcome'], ParentType, ContextType>;
   outputDecision?: Resolver<Maybe<ResolversTypes['PolicyDecision']>, ParentType, ContextType>;
@@ -2343,6 +2359,7 @@ export type PolicyRuleResolvers<ContextType = RequestContext, ParentType extends
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['PolicyRuleKind'], ParentType, ContextType>;
   maxLength?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  maxMessages?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   minLength?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   piiTypes?: Resolver<Array<ResolversTypes['PolicyPiiType']>, ParentType, ContextType>;
   points?: Resolver<Array<ResolversTypes['PolicyPoint']>, ParentType, ContextType>;
@@ -2350,6 +2367,7 @@ export type PolicyRuleResolvers<ContextType = RequestContext, ParentType extends
   redaction?: Resolver<ResolversTypes['PolicyRedactionStyle'], ParentType, ContextType>;
   terms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   toxicityThreshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  windowSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
 export type PolicyRuleMatchResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PolicyRuleMatch'] = ResolversParentTypes['PolicyRuleMatch']> = ResolversObject<{

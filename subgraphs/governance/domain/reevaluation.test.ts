@@ -1,5 +1,6 @@
 import { detectRedactionMarkers, isRedactionMarker } from './detectors.ts';
-import { BASELINE_POLICY, evaluatePolicies, type PolicyBody, type PolicyRule } from './policy.ts';
+import { DomainError } from '../../../platform/errors.ts';
+import { BASELINE_POLICY, checkPolicyRules, evaluatePolicies, messagesInWindow, type PolicyBody, type PolicyRule } from './policy.ts';
 import { reevaluate, type StoredDecisionOf } from './reevaluation.ts';
 import { recoverTrust, routeByTrust } from './trust.ts';
 
@@ -84,5 +85,44 @@ describe('recoverTrust (the explicit recovery path)', () => {
   it('routes the next turn in standard mode once both scores are recovered', () => {
     expect(routeByTrust(0.29, 0.29)).toBe('HUMAN');
     expect(routeByTrust(recoverTrust(0.29, 0, 'r').newScore, recoverTrust(0.2, 0, 'r').newScore)).toBe('STANDARD');
+  });
+});
+
+describe('rate bounds at INTERACTION', () => {
+  const rate = rule({ key: 'rate', kind: 'RATE', points: ['INTERACTION'], action: 'WARN', maxMessages: 3, windowSeconds: 60 });
+  const now = Date.parse('2026-03-02T10:00:00.000Z');
+  const at = (secondsAgo: number): number => now - secondsAgo * 1000;
+
+  it('counts the sender’s messages in the sliding window, this one included', () => {
+    expect(messagesInWindow({ messageTimes: [], now }, 60)).toBe(1);
+    // 59.999 s ago is inside a 60 s window, 60 s ago is not; a time after now is ignored.
+    expect(messagesInWindow({ messageTimes: [at(10), at(59.999), at(60), at(-5)], now }, 60)).toBe(3);
+  });
+
+  it('flags the message that goes over the bound, and only with the flow', () => {
+    const evaluate = (times: number[]) => evaluatePolicies([policy([rate])], { text: 'hello', point: 'INTERACTION', roles: [], hashKey: 'k', flow: { messageTimes: times, now } });
+    expect(evaluate([at(5), at(20)]).outcome).toBe('ALLOW');
+    expect(evaluate([at(5), at(20), at(40)])).toMatchObject({ outcome: 'WARN', matches: [{ ruleKey: 'rate', kind: 'RATE', action: 'WARN', detectors: ['RATE'], count: 1 }], forwardText: 'hello' });
+    expect(evaluate([at(5), at(20), at(70)]).outcome).toBe('ALLOW');
+    // No flow (a dry run over texts), or another point: no rate decision.
+    expect(evaluatePolicies([policy([rate])], { text: 'hello', point: 'INTERACTION', roles: [], hashKey: 'k' }).outcome).toBe('ALLOW');
+    expect(evaluatePolicies([policy([rate])], { text: 'hello', point: 'INPUT', roles: [], hashKey: 'k', flow: { messageTimes: [at(1), at(2), at(3)], now } }).outcome).toBe('ALLOW');
+  });
+
+  it('validates RATE rules and keeps REDACT away from INTERACTION', () => {
+    const fieldOf = (input: Parameters<typeof checkPolicyRules>[0]): string | undefined => {
+      try {
+        checkPolicyRules(input);
+      } catch (error) {
+        if (error instanceof DomainError) return error.options.field;
+        throw error;
+      }
+      return undefined;
+    };
+    expect(checkPolicyRules([{ key: 'rate', kind: 'RATE', points: ['INTERACTION'], action: 'ESCALATE', maxMessages: 5, windowSeconds: 30 }])[0]).toMatchObject({ kind: 'RATE', maxMessages: 5, windowSeconds: 30 });
+    expect(fieldOf([{ key: 'rate', kind: 'RATE', points: ['INTERACTION'], action: 'WARN', windowSeconds: 30 }])).toBe('input.rules[0].maxMessages');
+    expect(fieldOf([{ key: 'rate', kind: 'RATE', points: ['INTERACTION'], action: 'WARN', maxMessages: 5, windowSeconds: 0 }])).toBe('input.rules[0].windowSeconds');
+    expect(fieldOf([{ key: 'rate', kind: 'RATE', points: ['INPUT', 'INTERACTION'], action: 'WARN', maxMessages: 5, windowSeconds: 30 }])).toBe('input.rules[0].points');
+    expect(fieldOf([{ key: 'topic', kind: 'BANNED_TOPIC', points: ['INTERACTION'], action: 'REDACT', terms: ['x'] }])).toBe('input.rules[0].action');
   });
 });
