@@ -8,9 +8,10 @@ import type { Transaction } from '../../platform/store/port.ts';
 import { clampFirst } from '../../platform/store/transaction.ts';
 import { newId } from '../../platform/ids.ts';
 import { evaluateObserver, type ObserverAction, type ObserverFinding } from './domain/observer.ts';
-import { ACTION_SEVERITY, evaluatePolicies, type PolicyAction, type PolicyBody, type PolicyEvaluation } from './domain/policy.ts';
+import { ACTION_SEVERITY, evaluatePolicies, type PolicyAction, type PolicyBody, type PolicyEvaluation, type RuleMatch } from './domain/policy.ts';
 import { evidenceOfOutcome, recoverTrust, routeByTrust, TRUST_BASELINE, decayTowardBaseline, updateTrust, type EvidenceKind, type TrustKind, type TrustUpdate, type TurnRoute } from './domain/trust.ts';
 import { connectionOf } from './audit.ts';
+import { agentPolicies, withRegisteredAgents } from './agents.ts';
 import { actorOf, policiesFor } from './policies.ts';
 import {
   chatMessages,
@@ -47,6 +48,7 @@ export interface CreateChatSessionArgs {
   agents: ReadonlyArray<{ key: string; name: string; role?: AgentRole | null; instructions: string }>;
   includeBaseline?: boolean | null;
   policyIds?: readonly string[] | null;
+  registeredAgentKeys?: readonly string[] | null;
 }
 
 export const createChatSession = async (deps: SubgraphDeps, ctx: RequestContext, input: CreateChatSessionArgs): Promise<ChatSessionModel> => {
@@ -54,11 +56,8 @@ export const createChatSession = async (deps: SubgraphDeps, ctx: RequestContext,
   const principal = requirePrincipal(ctx);
   const title = input.title.trim();
   if (title.length < 1 || title.length > 120) throw inputError('input.title', 'Title must be 1–120 characters', 'Give the conversation a short title.');
-  const mode: ChatMode = input.mode ?? (input.agents.length > 1 ? 'MULTI' : 'SINGLE');
-  if (mode === 'SINGLE' && input.agents.length !== 1) throw inputError('input.agents', 'A SINGLE session has exactly one agent', 'Give one agent, or use mode MULTI.');
-  if (mode === 'MULTI' && (input.agents.length < 2 || input.agents.length > 6)) throw inputError('input.agents', 'A MULTI session has 2–6 agents', 'Add agents, or use mode SINGLE.');
   const keys = new Set<string>();
-  const agents: ChatAgentConfig[] = input.agents.map((agent, i) => {
+  const inline: ChatAgentConfig[] = input.agents.map((agent, i) => {
     const key = agent.key.trim();
     if (!KEY.test(key) || keys.has(key)) throw inputError(`input.agents[${i}].key`, `Agent key "${key.slice(0, 40)}" is invalid or repeated`, 'Use a unique key of a-z, 0-9 and dashes.');
     keys.add(key);
@@ -68,6 +67,10 @@ export const createChatSession = async (deps: SubgraphDeps, ctx: RequestContext,
     if (instructions.length < 1 || instructions.length > MAX_TEXT) throw inputError(`input.agents[${i}].instructions`, `Instructions must be 1–${MAX_TEXT} characters`, 'Describe what the agent knows and does.');
     return { key, name, role: agent.role ?? 'FACILITATOR', instructions };
   });
+  const agents = await withRegisteredAgents(deps, scope, inline, input.registeredAgentKeys, 'input.registeredAgentKeys');
+  const mode: ChatMode = input.mode ?? (agents.length > 1 ? 'MULTI' : 'SINGLE');
+  if (mode === 'SINGLE' && agents.length !== 1) throw inputError('input.agents', 'A SINGLE session has exactly one agent', 'Give one agent (inline or registered), or use mode MULTI.');
+  if (mode === 'MULTI' && (agents.length < 2 || agents.length > 6)) throw inputError('input.agents', 'A MULTI session has 2–6 agents', 'Add agents, or use mode SINGLE.');
   const policyIds = input.policyIds ? [...new Set(input.policyIds)] : null;
   if (policyIds?.length) {
     const found = await deps.store.collection(policies).getMany(scope, policyIds);
@@ -168,6 +171,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   // 2. Governance pre-check
   t = performance.now();
   const bodies: PolicyBody[] = await policiesFor(deps, scope, session);
+  const ownPolicies = await agentPolicies(deps, scope, session.agents);
   const inputEval = evaluatePolicies(bodies, { text, point: 'INPUT', roles: principal.roles, hashKey: key });
   // The conversation flow (INTERACTION): only when a policy of the session has rules there.
   const hasInteractionRules = bodies.some((b) => b.enabled && b.rules.some((r) => r.points.includes('INTERACTION')));
@@ -214,7 +218,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
       const m = performance.now();
       const completion = await deps.ai.complete(scope, { task: 'answer', system: ROLE_PROMPTS[agent.role], prompt: `Question: ${question}\nContext: ${context}` });
       modelMs += performance.now() - m;
-      return { agent, completion, processing: evaluatePolicies(bodies, { text: completion.text, point: 'PROCESSING', roles: principal.roles, hashKey: key }) };
+      return { agent, completion, processing: evaluatePolicies([...bodies, ...(ownPolicies.get(agent.key) ?? [])], { text: completion.text, point: 'PROCESSING', roles: principal.roles, hashKey: key }) };
     };
     if (session.mode === 'SINGLE' || session.pattern === 'SEQUENTIAL') {
       for (const agent of session.agents) answers.push(await callAgent(agent, session.mode === 'MULTI' ? answers : []));
@@ -246,7 +250,10 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   // 7. Observer evaluation (and the rest of the trust updates)
   t = performance.now();
   const confidence = final?.completion.confidence ?? null;
-  const turnEvidence: EvidenceKind[] = [...inputEvidence, ...(outputOutcome && outputOutcome !== 'ALLOW' ? [evidenceOfOutcome(outputOutcome)] : [])];
+  // When processing policies withheld every answer there is no output decision: the turn's response outcome is theirs.
+  const processingWorst = answers.reduce<PolicyAction>((w, a) => (ACTION_SEVERITY[a.processing.outcome] > ACTION_SEVERITY[w] ? a.processing.outcome : w), 'ALLOW');
+  const responseOutcome: PolicyAction | null = outputOutcome ?? (answers.length && !final ? processingWorst : null);
+  const turnEvidence: EvidenceKind[] = [...inputEvidence, ...(responseOutcome && responseOutcome !== 'ALLOW' ? [evidenceOfOutcome(responseOutcome)] : [])];
   const clean = turnEvidence.length === 0 && proceed;
   const conversationUpdate = updateTrust(conversationState.score, conversationState.hours, clean ? ['CLEAN_TURN'] : turnEvidence);
   const userFinal = clean ? updateTrust(userState.score, userState.hours, ['CLEAN_TURN']) : userUpdate;
@@ -265,14 +272,14 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   const findings: ObserverFinding[] =
     route === 'HUMAN'
       ? [{ trigger: 'TRUST_DROP', action: 'HAND_TO_HUMAN', outcome: 'HANDED_TO_HUMAN', reason: `trust under 0.3 (user ${userUpdate.newScore}, conversation ${conversationInput.newScore})` }]
-      : evaluateObserver({ inputOutcome, outputOutcome, matches: allMatches, conversationTrustBefore: conversationBefore, conversationTrustAfter: conversationUpdate.newScore, userTrustAfter: userFinal.newScore, responseConfidence: confidence });
+      : evaluateObserver({ inputOutcome, outputOutcome: responseOutcome, matches: allMatches, conversationTrustBefore: conversationBefore, conversationTrustAfter: conversationUpdate.newScore, userTrustAfter: userFinal.newScore, responseConfidence: confidence });
   const stopping = findings.map((f) => OUTCOME_FOR_ACTION[f.action]);
   const newStatus = stopping.includes('ENDED') ? 'ENDED' : stopping.includes('AWAITING_HUMAN') ? 'AWAITING_HUMAN' : 'ACTIVE';
   record('OBSERVER_EVALUATION', t, findings.length ? (newStatus === 'ACTIVE' ? 'FLAGGED' : 'BLOCKED') : 'PASSED', findings.length ? findings.map((f) => `${f.trigger}→${f.action}`).join(', ') : 'no intervention');
 
   // 8. Audit logging: one audited transaction with everything
   t = performance.now();
-  const outcome = turnOutcomeOf(inputOutcome, outputOutcome, route);
+  const outcome = turnOutcomeOf(inputOutcome, responseOutcome, route);
   const turnId = newId();
   const turnProvenance = deps.provenance.build({ method: 'RULE', inputs: { inputDigest: inputEval.inputDigest, outcome, route }, explanation: `Governance pipeline: ${outcome.toLowerCase()}`, confidence: 1 }, ctx.correlationId);
   const observerProvenance = deps.provenance.build({ method: 'RULE', inputs: { findings }, explanation: 'Observer rules on the turn', confidence: 1 }, ctx.correlationId);
@@ -306,7 +313,14 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
           : message('ASSISTANT', outputEval.redactedText, session.mode === 'SINGLE' ? session.agents[0].key : 'synthesis', outputDecisionId, modelProvenance(final.completion, session.mode === 'SINGLE' ? `Answer of ${session.agents[0].name}` : 'Synthesis of the agents’ contributions')),
       );
     } else {
-      responses.push(message('SYSTEM', route === 'HUMAN' ? 'A person will take over this conversation.' : `Your message was not processed (${inputOutcome}: ${[...new Set(preMatches.filter((m) => m.action === inputOutcome || m.action === 'WARN').map((m) => m.kind))].join(', ')}).`, null, inputDecisionId, turnProvenance));
+      const kindsOf = (matches: readonly RuleMatch[], action: PolicyAction): string => [...new Set(matches.filter((m) => m.action === action).map((m) => m.kind))].sort().join(', ');
+      const notice =
+        route === 'HUMAN'
+          ? 'A person will take over this conversation.'
+          : proceed
+            ? `The response was withheld by policy (${processingWorst}: ${kindsOf(answers.flatMap((a) => a.processing.matches), processingWorst)}).`
+            : `Your message was not processed (${inputOutcome}: ${kindsOf(preMatches, inputOutcome) || kindsOf(preMatches, 'WARN')}).`;
+      responses.push(message('SYSTEM', notice, null, inputDecisionId, turnProvenance));
     }
     const changeIds: string[] = [];
     const applyTrust = (state: ScoreState, update: TrustUpdate): void => {

@@ -9,11 +9,12 @@ import { auditInclusionProof, auditRecordAt, createAuditCheckpoint, listAuditChe
 import { complianceReport } from './compliance.ts';
 import { launchCollaboration, listCollaborationRuns } from './collaboration.ts';
 import { governanceAnalytics } from './analytics.ts';
+import { agentPolicyList, listRegisteredAgents, registerAgent } from './agents.ts';
 import { applyPolicies } from './apply-policies.ts';
 import { createChatSession, listMessages, listSessions, resolveObserverReview, sendChatMessage, sessionTrust, triggerObserverReview } from './chat.ts';
 import { baselineModel, dryRunPolicy, listPolicies, policyById, upsertPolicy } from './policies.ts';
 import type { RuleMatch } from './domain/policy.ts';
-import { auditCheckpoints, auditRecords, collaborationRuns, chatMessages, chatSessions, chatTurns, interventions, policyDecisions, trustChanges } from './store.ts';
+import { agentRegistry, auditCheckpoints, auditRecords, collaborationRuns, chatMessages, chatSessions, chatTurns, interventions, policyDecisions, trustChanges, type ChatAgentConfig } from './store.ts';
 
 const withProvenance = <T>(items: readonly T[], provenance: ProvenanceRecord): Array<T & { provenance: ProvenanceRecord }> => items.map((item) => ({ ...item, provenance }));
 
@@ -23,6 +24,9 @@ const must = async <T>(value: Promise<T | null>, typename: string): Promise<T> =
   if (!found) throw notFound(typename);
   return found;
 };
+
+/** Agents as the API shows them: inline agents have no capabilities or own policies. */
+const agentsOf = (agents: readonly ChatAgentConfig[], provenance: ProvenanceRecord) => agents.map((a) => ({ ...a, capabilities: a.capabilities ?? [], policyIds: a.policyIds ?? [], provenance }));
 
 const present = <T>(items: ReadonlyArray<T | null>): T[] => items.filter((item): item is T => item !== null);
 
@@ -61,6 +65,7 @@ export const createResolvers = (deps: SubgraphDeps, hashKey: (scope: TenantScope
         trustTrends: withProvenance(report.trustTrends, p),
       };
     },
+    registeredAgents: (_root, args, ctx) => listRegisteredAgents(deps, ctx, args.capability),
     governanceAnalytics: async (_root, args, ctx) => {
       const a = await governanceAnalytics(deps, ctx, args);
       const p = a.provenance;
@@ -82,12 +87,13 @@ export const createResolvers = (deps: SubgraphDeps, hashKey: (scope: TenantScope
     triggerObserverReview: (_root, { input }, ctx) => triggerObserverReview(deps, ctx, hashKey, input),
     resolveObserverReview: (_root, { input }, ctx) => resolveObserverReview(deps, ctx, hashKey, input),
     applyPolicies: (_root, { input }, ctx) => applyPolicies(deps, ctx, hashKey, input),
+    registerAgent: (_root, { input }, ctx) => registerAgent(deps, ctx, input),
     launchCollaboration: (_root, { input }, ctx) => launchCollaboration(deps, ctx, hashKey, input),
   },
   AgentCollaborationRun: {
     __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, collaborationRuns).load(ref.id as string),
     goalDecision: (run, _args, ctx) => must(loaderOf(ctx, deps.store, policyDecisions).load(run.goalDecisionId), 'PolicyDecision'),
-    agents: (run) => withProvenance(run.agents, run.provenance),
+    agents: (run) => agentsOf(run.agents, run.provenance),
     contributions: (run) => run.contributions.map((c) => ({ ...c, matches: matchesOf(c.matches, c.provenance) })),
     messages: (run) => withProvenance(run.messages, run.provenance),
     auditSummary: (run) => ({ ...run.auditSummary, provenance: run.provenance }),
@@ -97,6 +103,10 @@ export const createResolvers = (deps: SubgraphDeps, hashKey: (scope: TenantScope
     actorId: (record) => record.actor.id,
     actorKind: (record) => record.actor.kind,
     changes: (record) => record.changes.map((c) => ({ collection: c.collection, documentId: c.id, op: c.op, beforeDigest: c.beforeDigest, afterDigest: c.afterDigest, provenance: record.provenance })),
+  },
+  RegisteredAgent: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, agentRegistry).load(ref.id as string),
+    policies: (agent, _args, ctx) => agentPolicyList(deps, ctx, agent),
   },
   AuditCheckpoint: {
     __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, auditCheckpoints).load(ref.id as string),
@@ -125,7 +135,7 @@ export const createResolvers = (deps: SubgraphDeps, hashKey: (scope: TenantScope
   ChatSession: {
     __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, chatSessions).load(ref.id as string),
     user: (session) => ({ id: session.userId }),
-    agents: (session) => withProvenance(session.agents, session.provenance),
+    agents: (session) => agentsOf(session.agents, session.provenance),
     trust: (session, _args, ctx) => sessionTrust(deps, ctx, session),
     trustHistory: (session, args, ctx) => {
       const last = Math.min(200, Math.max(1, args.last ?? 50));

@@ -329,3 +329,69 @@ describe('rate bounds on the conversation flow (INTERACTION)', () => {
     expect(free.interactionDecision).toBeNull();
   });
 });
+
+describe('agent registry', () => {
+  const admin = principalFor('org-agents', ['ADMIN']);
+  const member = principalFor('org-agents', ['MEMBER']);
+  const REGISTER = `mutation($input: RegisterAgentInput!) { registerAgent(input: $input) { id key name role capabilities revision enabled policies { id name } provenance { method } } }`;
+  const INSTRUCTIONS = 'Refunds are paid to the original card within five days. Refunds in crypto are not offered.';
+  type Registered = { id: string; key: string; role: string; capabilities: string[]; revision: number; enabled: boolean; policies: Array<{ id: string; name: string }> };
+
+  it('registers agents with capabilities and their own policies, revises them by key, and finds them by capability', async () => {
+    const policy = (await ok<{ upsertPolicy: { id: string } }>(UPSERT, { input: { name: 'Refund agent: no crypto talk', rules: [{ key: 'crypto', kind: 'BANNED_TOPIC', points: ['PROCESSING'], action: 'BLOCK', terms: ['crypto'] }] } }, admin)).upsertPolicy;
+    const first = (await ok<{ registerAgent: Registered }>(REGISTER, { input: { key: 'refunds', name: 'Refunds', role: 'FACILITATOR', instructions: INSTRUCTIONS, capabilities: ['billing:refunds', 'billing'], policyIds: [policy.id] } }, admin)).registerAgent;
+    expect(first).toMatchObject({ key: 'refunds', role: 'FACILITATOR', capabilities: ['billing:refunds', 'billing'], revision: 1, enabled: true, policies: [{ id: policy.id, name: 'Refund agent: no crypto talk' }] });
+    await ok(REGISTER, { input: { key: 'ideas', name: 'Ideas', role: 'CREATIVE', instructions: 'Suggest ways to speed up refunds.', capabilities: ['billing'] } }, admin);
+    const revised = (await ok<{ registerAgent: Registered }>(REGISTER, { input: { key: 'refunds', name: 'Refunds desk', role: 'FACILITATOR', instructions: INSTRUCTIONS, capabilities: ['billing:refunds'], policyIds: [policy.id] } }, admin)).registerAgent;
+    expect([revised.id, revised.revision, revised.capabilities]).toEqual([first.id, 2, ['billing:refunds']]);
+    const find = async (capability: string | null) => (await ok<{ registeredAgents: Array<{ key: string }> }>('query($c: String) { registeredAgents(capability: $c) { key } }', { c: capability }, member)).registeredAgents.map((a) => a.key);
+    expect(await find(null)).toEqual(['ideas', 'refunds']);
+    expect(await find('billing:refunds')).toEqual(['refunds']);
+    expect(await find('billing')).toEqual(['ideas']);
+    expect(await find('legal')).toEqual([]);
+  });
+
+  it('applies a registered agent’s own policies to its outputs, which an inline twin without them does not', async () => {
+    // Both sessions choose no organization policy (baseline only): the registered agent brings its own.
+    const session = async (extra: Record<string, unknown>) =>
+      (await ok<{ createChatSession: { id: string; mode: string; agents: Array<{ key: string; capabilities: string[]; policyIds: string[] }> } }>(`mutation($input: CreateChatSessionInput!) { createChatSession(input: $input) { id mode agents { key capabilities policyIds } } }`, { input: { title: 'Refunds', agents: [], policyIds: [], ...extra } }, member)).createChatSession;
+    const registered = await session({ registeredAgentKeys: ['refunds'] });
+    expect(registered.mode).toBe('SINGLE');
+    expect(registered.agents).toEqual([{ key: 'refunds', capabilities: ['billing:refunds'], policyIds: [expect.any(String)] }]);
+    const inline = await session({ agents: [{ key: 'refunds', name: 'Refunds', instructions: INSTRUCTIONS }] });
+    expect(inline.agents).toEqual([{ key: 'refunds', capabilities: [], policyIds: [] }]);
+    const TURN = `mutation($input: SendChatMessageInput!) { sendChatMessage(input: $input) { outcome pipeline { stage outcome detail } responses { role text } } }`;
+    type T = { outcome: string; pipeline: Array<{ stage: string; outcome: string; detail: string }>; responses: Array<{ role: string; text: string }> };
+    const question = 'Can I get my refund in crypto?';
+    const free = (await ok<{ sendChatMessage: T }>(TURN, { input: { sessionId: inline.id, text: question } }, member)).sendChatMessage;
+    // The inline agent answers from its instructions, crypto sentence included.
+    expect(free.responses).toEqual([{ role: 'ASSISTANT', text: expect.stringMatching(/crypto/i) }]);
+    const governed = (await ok<{ sendChatMessage: T }>(TURN, { input: { sessionId: registered.id, text: question } }, member)).sendChatMessage;
+    expect(governed.pipeline.find((s) => s.stage === 'RESPONSE_GENERATION')).toMatchObject({ outcome: 'BLOCKED', detail: expect.stringContaining('1 withheld by processing policies') });
+    expect(governed.outcome).toBe('BLOCKED');
+    expect(governed.responses).toEqual([{ role: 'SYSTEM', text: 'The response was withheld by policy (BLOCK: BANNED_TOPIC).' }]);
+  });
+
+  it('takes registered agents in collaborations, and refuses unknown, disabled, repeated or invalid ones', async () => {
+    const run = (await ok<{ launchCollaboration: { status: string; agents: Array<{ key: string; role: string; capabilities: string[] }> } }>(
+      `mutation($input: LaunchCollaborationInput!) { launchCollaboration(input: $input) { status agents { key role capabilities } } }`,
+      { input: { goal: 'How can refunds be faster?', pattern: 'PARALLEL', agents: [{ key: 'critic', name: 'Critic', role: 'CRITICAL', instructions: 'Speed costs money.' }], registeredAgentKeys: ['ideas'] } },
+      member,
+    )).launchCollaboration;
+    expect(run).toEqual({ status: 'COMPLETED', agents: [{ key: 'critic', role: 'CRITICAL', capabilities: [] }, { key: 'ideas', role: 'CREATIVE', capabilities: ['billing'] }] });
+
+    const CREATE = `mutation($input: CreateChatSessionInput!) { createChatSession(input: $input) { id } }`;
+    expect(await errorOf(CREATE, { input: { title: 'x', agents: [], registeredAgentKeys: ['nobody'] } }, member)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.registeredAgentKeys', hint: expect.stringMatching(/registeredAgents/) });
+    expect(await errorOf(CREATE, { input: { title: 'x', agents: [{ key: 'ideas', name: 'I', instructions: 'i' }], registeredAgentKeys: ['ideas'] } }, member)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.registeredAgentKeys' });
+    await ok(REGISTER, { input: { key: 'ideas', name: 'Ideas', role: 'CREATIVE', instructions: 'Suggest ways to speed up refunds.', enabled: false } }, admin);
+    expect(await errorOf(CREATE, { input: { title: 'x', agents: [], registeredAgentKeys: ['ideas'] } }, member)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.registeredAgentKeys' });
+    expect(await errorOf(CREATE, { input: { title: 'x', agents: [] } }, member)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.agents' });
+
+    const agent = { key: 'a1', name: 'A', role: 'CRITICAL', instructions: 'i' };
+    expect((await errorOf(REGISTER, { input: agent }, member)).code).toBe('FORBIDDEN');
+    expect(await errorOf(REGISTER, { input: { ...agent, key: 'Bad Key' } }, admin)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.key' });
+    expect(await errorOf(REGISTER, { input: { ...agent, capabilities: ['has space'] } }, admin)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.capabilities' });
+    expect(await errorOf(REGISTER, { input: { ...agent, policyIds: ['nope'] } }, admin)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.policyIds' });
+    expect((await ok<{ registeredAgents: unknown[] }>('{ registeredAgents { key } }', {}, principalFor('org-agents-other', ['ADMIN']))).registeredAgents).toEqual([]);
+  });
+});

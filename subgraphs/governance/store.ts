@@ -68,6 +68,22 @@ export interface ChatAgentConfig {
   name: string;
   role: AgentRole;
   instructions: string;
+  /** What the agent can do (from the registry); absent for agents configured inline. */
+  capabilities?: string[];
+  /** Policies applied to this agent's outputs at PROCESSING, on top of the session's (from the registry). */
+  policyIds?: string[];
+}
+
+/** An agent of the organization's registry: reusable in sessions and collaborations by its key. */
+export interface AgentDoc {
+  key: string;
+  name: string;
+  role: AgentRole;
+  instructions: string;
+  capabilities: string[];
+  policyIds: string[];
+  enabled: boolean;
+  revision: number;
 }
 
 export interface ChatSessionDoc {
@@ -233,3 +249,7 @@ export interface PolicyReevaluationResultModel {
   changed: boolean;
   provenance: ProvenanceRecord;
 }
+
+export const agentRegistry = defineCollection<AgentDoc>('gov_agents', [{ fields: ['key'], unique: true }]);
+
+export type RegisteredAgentModel = Stored<AgentDoc>;
