@@ -350,6 +350,71 @@ describe('governed chat through the gateway', () => {
   });
 });
 
+describe('policy versioning, review and recovery, analytics through the gateway', () => {
+  it('re-evaluates a session under a new revision, delivers the queued review on the socket, resumes it, and counts live traffic only', async () => {
+    const org = await newOrg('Governed Delta');
+    const owner = await newUser(org, 'owner@gov-delta.test', ['OWNER']);
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const session = dataOf(await gql<{ createChatSession: { id: string } }>(url, CREATE_SESSION, { input: { title: 'Savings', agents: [{ key: 'advisor', name: 'Advisor', instructions: 'Our savings account pays 2 percent.' }] } }, owner.token)).createChatSession;
+    // Reviews only: the turn below may also draw a quality warning from the local model.
+    const sub = await subscribe(owner.token, `subscription($s: ID, $a: [ObserverAction!]) { observerInterventions(sessionId: $s, actions: $a) { id trigger action reason session { id status user { email } } } }`, { s: session.id, a: ['REQUIRE_REVIEW'] });
+    const turn = dataOf(await gql<{ sendChatMessage: Turn }>(url, SEND, { input: { sessionId: session.id, text: 'Should I put my savings into crypto?' } }, owner.token)).sendChatMessage;
+    expect(turn.outcome).toBe('DELIVERED');
+
+    const revision = dataOf(await gql<{ upsertPolicy: { id: string; revision: number } }>(url, `mutation($input: UpsertPolicyInput!) { upsertPolicy(input: $input) { id revision } }`, { input: { name: 'No investment advice', rules: [{ key: 'crypto', kind: 'BANNED_TOPIC', points: ['INPUT'], action: 'ESCALATE', terms: ['crypto'] }] } }, owner.token)).upsertPolicy;
+    const applied = dataOf(
+      await gql<{ applyPolicies: { evaluatedCount: number; changedCount: number; policyRevisions: Array<{ policyId: string; revision: number }>; results: Array<{ changed: boolean; previousDecision: { outcome: string }; decision: { outcome: string } }>; intervention: { id: string } | null; session: { user: { email: string } } } }>(
+        url,
+        `mutation($input: ApplyPoliciesInput!) { applyPolicies(input: $input) { evaluatedCount changedCount policyRevisions { policyId revision } results { changed previousDecision { outcome } decision { outcome } } intervention { id } session { user { email } } } }`,
+        { input: { sessionId: session.id } },
+        owner.token,
+      ),
+    ).applyPolicies;
+    expect(applied).toMatchObject({ evaluatedCount: 2, changedCount: 1, session: { user: { email: 'owner@gov-delta.test' } } });
+    expect(applied.policyRevisions).toContainEqual({ policyId: revision.id, revision: 1 });
+    expect(applied.results.map((r) => [r.previousDecision.outcome, r.decision.outcome, r.changed])).toEqual([
+      ['ALLOW', 'ESCALATE', true],
+      ['ALLOW', 'ALLOW', false],
+    ]);
+    await waitUntil(() => sub.messages.length >= 1, 'the queued review on the socket');
+    expect(sub.messages).toHaveLength(1);
+    expect((sub.messages[0].data as { observerInterventions: unknown }).observerInterventions).toEqual({
+      id: applied.intervention?.id,
+      trigger: 'POLICY_VIOLATION',
+      action: 'REQUIRE_REVIEW',
+      reason: 're-evaluation under current policy revisions: 1 earlier message(s) would now be withheld (ESCALATE)',
+      session: { id: session.id, status: 'ACTIVE', user: { email: 'owner@gov-delta.test' } },
+    });
+
+    const resolved = dataOf(
+      await gql<{ resolveObserverReview: { status: string; interventions: Array<{ id: string; resolution: string | null }> } }>(
+        url,
+        `mutation($input: ResolveObserverReviewInput!) { resolveObserverReview(input: $input) { status interventions { id resolution } } }`,
+        { input: { sessionId: session.id, resume: true, note: 'Old question; the new policy answers it from now on.' } },
+        owner.token,
+      ),
+    ).resolveObserverReview;
+    expect(resolved.status).toBe('ACTIVE');
+    expect(resolved.interventions.find((i) => i.id === applied.intervention?.id)?.resolution).toBe('RESUMED');
+
+    // Analytics count the live decisions (one input, one output), not the two re-evaluations.
+    const analytics = dataOf(
+      await gql<{ governanceAnalytics: { effectiveness: { decisionCount: number; complianceRate: number }; conversationPatterns: { sessions: number; turns: number } } }>(
+        url,
+        `query($from: DateTime!, $to: DateTime!) { governanceAnalytics(from: $from, to: $to) { effectiveness { decisionCount complianceRate } conversationPatterns { sessions turns } } }`,
+        { from, to: new Date(Date.now() + 60_000).toISOString() },
+        owner.token,
+      ),
+    ).governanceAnalytics;
+    expect(analytics).toEqual({ effectiveness: { decisionCount: 2, complianceRate: 1 }, conversationPatterns: { sessions: 1, turns: 1 } });
+    // A member may not read analytics: 403 with a clear error.
+    const member = await newUser(org, 'member@gov-delta.test', ['MEMBER']);
+    const refused = await gql(url, `query { governanceAnalytics(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { truncated } }`, {}, member.token);
+    expect(refused.status).toBe(403);
+    expect(refused.body.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', correlationId: expect.any(String) });
+  });
+});
+
 describe('the tamper-evident audit chain through the gateway', () => {
   let org: string;
   let owner: { id: string; token: string };

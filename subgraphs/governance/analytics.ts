@@ -16,7 +16,7 @@ export const governanceAnalytics = async (deps: SubgraphDeps, ctx: RequestContex
   const scope = requireScope(ctx);
   const { from, to, range, options } = periodOf(args);
   const [decisions, turns, answers, runs, observed, changes, agentScores] = await Promise.all([
-    deps.store.collection(policyDecisions).find(scope, range, options),
+    deps.store.collection(policyDecisions).find(scope, { ...range, reevaluationOf: { $exists: false } }, options),
     deps.store.collection(chatTurns).find(scope, range, options),
     deps.store.collection(chatMessages).find(scope, { ...range, role: 'ASSISTANT' }, options),
     deps.store.collection(collaborationRuns).find(scope, range, options),

@@ -28,7 +28,7 @@ export const complianceReport = async (deps: SubgraphDeps, ctx: RequestContext, 
   const scope = requireScope(ctx);
   const { from, to, range, options } = periodOf(args);
   const [decisions, observed, changes] = await Promise.all([
-    deps.store.collection(policyDecisions).find(scope, range, options),
+    deps.store.collection(policyDecisions).find(scope, { ...range, reevaluationOf: { $exists: false } }, options),
     deps.store.collection(interventions).find(scope, range, options),
     deps.store.collection(trustChanges).find(scope, range, options),
   ]);
