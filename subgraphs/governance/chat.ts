@@ -8,9 +8,10 @@ import type { Transaction } from '../../platform/store/port.ts';
 import { clampFirst } from '../../platform/store/transaction.ts';
 import { newId } from '../../platform/ids.ts';
 import { evaluateObserver, type ObserverAction, type ObserverFinding } from './domain/observer.ts';
-import { ACTION_SEVERITY, evaluatePolicies, type PolicyAction, type PolicyBody, type PolicyEvaluation } from './domain/policy.ts';
-import { evidenceOfOutcome, routeByTrust, TRUST_BASELINE, decayTowardBaseline, updateTrust, type EvidenceKind, type TrustKind, type TurnRoute } from './domain/trust.ts';
+import { ACTION_SEVERITY, evaluatePolicies, type PolicyAction, type PolicyBody, type PolicyEvaluation, type RuleMatch } from './domain/policy.ts';
+import { evidenceOfOutcome, recoverTrust, routeByTrust, TRUST_BASELINE, decayTowardBaseline, updateTrust, type EvidenceKind, type TrustKind, type TrustUpdate, type TurnRoute } from './domain/trust.ts';
 import { connectionOf } from './audit.ts';
+import { agentPolicies, withRegisteredAgents } from './agents.ts';
 import { actorOf, policiesFor } from './policies.ts';
 import {
   chatMessages,
@@ -47,6 +48,7 @@ export interface CreateChatSessionArgs {
   agents: ReadonlyArray<{ key: string; name: string; role?: AgentRole | null; instructions: string }>;
   includeBaseline?: boolean | null;
   policyIds?: readonly string[] | null;
+  registeredAgentKeys?: readonly string[] | null;
 }
 
 export const createChatSession = async (deps: SubgraphDeps, ctx: RequestContext, input: CreateChatSessionArgs): Promise<ChatSessionModel> => {
@@ -54,11 +56,8 @@ export const createChatSession = async (deps: SubgraphDeps, ctx: RequestContext,
   const principal = requirePrincipal(ctx);
   const title = input.title.trim();
   if (title.length < 1 || title.length > 120) throw inputError('input.title', 'Title must be 1–120 characters', 'Give the conversation a short title.');
-  const mode: ChatMode = input.mode ?? (input.agents.length > 1 ? 'MULTI' : 'SINGLE');
-  if (mode === 'SINGLE' && input.agents.length !== 1) throw inputError('input.agents', 'A SINGLE session has exactly one agent', 'Give one agent, or use mode MULTI.');
-  if (mode === 'MULTI' && (input.agents.length < 2 || input.agents.length > 6)) throw inputError('input.agents', 'A MULTI session has 2–6 agents', 'Add agents, or use mode SINGLE.');
   const keys = new Set<string>();
-  const agents: ChatAgentConfig[] = input.agents.map((agent, i) => {
+  const inline: ChatAgentConfig[] = input.agents.map((agent, i) => {
     const key = agent.key.trim();
     if (!KEY.test(key) || keys.has(key)) throw inputError(`input.agents[${i}].key`, `Agent key "${key.slice(0, 40)}" is invalid or repeated`, 'Use a unique key of a-z, 0-9 and dashes.');
     keys.add(key);
@@ -68,6 +67,10 @@ export const createChatSession = async (deps: SubgraphDeps, ctx: RequestContext,
     if (instructions.length < 1 || instructions.length > MAX_TEXT) throw inputError(`input.agents[${i}].instructions`, `Instructions must be 1–${MAX_TEXT} characters`, 'Describe what the agent knows and does.');
     return { key, name, role: agent.role ?? 'FACILITATOR', instructions };
   });
+  const agents = await withRegisteredAgents(deps, scope, inline, input.registeredAgentKeys, 'input.registeredAgentKeys');
+  const mode: ChatMode = input.mode ?? (agents.length > 1 ? 'MULTI' : 'SINGLE');
+  if (mode === 'SINGLE' && agents.length !== 1) throw inputError('input.agents', 'A SINGLE session has exactly one agent', 'Give one agent (inline or registered), or use mode MULTI.');
+  if (mode === 'MULTI' && (agents.length < 2 || agents.length > 6)) throw inputError('input.agents', 'A MULTI session has 2–6 agents', 'Add agents, or use mode SINGLE.');
   const policyIds = input.policyIds ? [...new Set(input.policyIds)] : null;
   if (policyIds?.length) {
     const found = await deps.store.collection(policies).getMany(scope, policyIds);
@@ -168,8 +171,15 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   // 2. Governance pre-check
   t = performance.now();
   const bodies: PolicyBody[] = await policiesFor(deps, scope, session);
+  const ownPolicies = await agentPolicies(deps, scope, session.agents);
   const inputEval = evaluatePolicies(bodies, { text, point: 'INPUT', roles: principal.roles, hashKey: key });
-  record('GOVERNANCE_PRE_CHECK', t, stageOutcomeOf(inputEval.outcome), `${bodies.length} policies; ${summary(inputEval)}`);
+  // The conversation flow (INTERACTION): only when a policy of the session has rules there.
+  const hasInteractionRules = bodies.some((b) => b.enabled && b.rules.some((r) => r.points.includes('INTERACTION')));
+  const flow = hasInteractionRules ? { messageTimes: (await deps.store.collection(chatMessages).find(scope, { sessionId: session.id, role: 'USER' }, { sort: { field: 'createdAt', direction: -1 }, limit: 500 })).map((m) => Date.parse(m.createdAt)), now: Date.now() } : null;
+  const interactionEval = flow ? evaluatePolicies(bodies, { text, point: 'INTERACTION', roles: principal.roles, hashKey: key, flow }) : null;
+  const preOutcome = interactionEval && ACTION_SEVERITY[interactionEval.outcome] > ACTION_SEVERITY[inputEval.outcome] ? interactionEval.outcome : inputEval.outcome;
+  const preMatches = [...inputEval.matches, ...(interactionEval?.matches ?? [])];
+  record('GOVERNANCE_PRE_CHECK', t, stageOutcomeOf(preOutcome), `${bodies.length} policies; input ${summary(inputEval)}${interactionEval ? `; interaction ${summary(interactionEval)}` : ''}`);
 
   // 3. Trust assessment
   t = performance.now();
@@ -183,7 +193,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   const scores = await loadScores(deps, scope, subjects, now);
   const userState = scores[0];
   const conversationState = scores[1];
-  const inputEvidence: EvidenceKind[] = inputEval.outcome === 'ALLOW' ? [] : [evidenceOfOutcome(inputEval.outcome)];
+  const inputEvidence: EvidenceKind[] = preOutcome === 'ALLOW' ? [] : [evidenceOfOutcome(preOutcome)];
   const userUpdate = updateTrust(userState.score, userState.hours, inputEvidence);
   const conversationBefore = decayTowardBaseline(conversationState.score, conversationState.hours);
   const conversationInput = updateTrust(conversationState.score, conversationState.hours, inputEvidence);
@@ -192,7 +202,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
 
   // 4. Agent routing
   t = performance.now();
-  const inputOutcome = strictly(inputEval.outcome, route);
+  const inputOutcome = strictly(preOutcome, route);
   const proceed = ACTION_SEVERITY[inputOutcome] < ACTION_SEVERITY.ESCALATE && route !== 'HUMAN';
   if (!proceed) record('AGENT_ROUTING', t, 'BLOCKED', route === 'HUMAN' ? 'trust too low: handed to a person' : `input ${inputOutcome}: no agent called`);
   else record('AGENT_ROUTING', t, 'PASSED', session.mode === 'SINGLE' ? `single agent ${session.agents[0].key}` : `${session.agents.length} agents, ${session.pattern.toLowerCase()}, then synthesis`);
@@ -208,7 +218,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
       const m = performance.now();
       const completion = await deps.ai.complete(scope, { task: 'answer', system: ROLE_PROMPTS[agent.role], prompt: `Question: ${question}\nContext: ${context}` });
       modelMs += performance.now() - m;
-      return { agent, completion, processing: evaluatePolicies(bodies, { text: completion.text, point: 'PROCESSING', roles: principal.roles, hashKey: key }) };
+      return { agent, completion, processing: evaluatePolicies([...bodies, ...(ownPolicies.get(agent.key) ?? [])], { text: completion.text, point: 'PROCESSING', roles: principal.roles, hashKey: key }) };
     };
     if (session.mode === 'SINGLE' || session.pattern === 'SEQUENTIAL') {
       for (const agent of session.agents) answers.push(await callAgent(agent, session.mode === 'MULTI' ? answers : []));
@@ -240,7 +250,10 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   // 7. Observer evaluation (and the rest of the trust updates)
   t = performance.now();
   const confidence = final?.completion.confidence ?? null;
-  const turnEvidence: EvidenceKind[] = [...inputEvidence, ...(outputOutcome && outputOutcome !== 'ALLOW' ? [evidenceOfOutcome(outputOutcome)] : [])];
+  // When processing policies withheld every answer there is no output decision: the turn's response outcome is theirs.
+  const processingWorst = answers.reduce<PolicyAction>((w, a) => (ACTION_SEVERITY[a.processing.outcome] > ACTION_SEVERITY[w] ? a.processing.outcome : w), 'ALLOW');
+  const responseOutcome: PolicyAction | null = outputOutcome ?? (answers.length && !final ? processingWorst : null);
+  const turnEvidence: EvidenceKind[] = [...inputEvidence, ...(responseOutcome && responseOutcome !== 'ALLOW' ? [evidenceOfOutcome(responseOutcome)] : [])];
   const clean = turnEvidence.length === 0 && proceed;
   const conversationUpdate = updateTrust(conversationState.score, conversationState.hours, clean ? ['CLEAN_TURN'] : turnEvidence);
   const userFinal = clean ? updateTrust(userState.score, userState.hours, ['CLEAN_TURN']) : userUpdate;
@@ -255,18 +268,18 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
     .filter((u): u is NonNullable<typeof u> => u !== null);
   const systemState = scores[scores.length - 1];
   const systemUpdate = answers.length ? updateTrust(systemState.score, systemState.hours, answers.some((a) => a.completion.fallbackReason) ? ['MODEL_FALLBACK'] : ['CLEAN_TURN']) : null;
-  const allMatches = [...inputEval.matches, ...answers.flatMap((a) => a.processing.matches), ...(outputEval?.matches ?? [])];
+  const allMatches = [...preMatches, ...answers.flatMap((a) => a.processing.matches), ...(outputEval?.matches ?? [])];
   const findings: ObserverFinding[] =
     route === 'HUMAN'
       ? [{ trigger: 'TRUST_DROP', action: 'HAND_TO_HUMAN', outcome: 'HANDED_TO_HUMAN', reason: `trust under 0.3 (user ${userUpdate.newScore}, conversation ${conversationInput.newScore})` }]
-      : evaluateObserver({ inputOutcome, outputOutcome, matches: allMatches, conversationTrustBefore: conversationBefore, conversationTrustAfter: conversationUpdate.newScore, userTrustAfter: userFinal.newScore, responseConfidence: confidence });
+      : evaluateObserver({ inputOutcome, outputOutcome: responseOutcome, matches: allMatches, conversationTrustBefore: conversationBefore, conversationTrustAfter: conversationUpdate.newScore, userTrustAfter: userFinal.newScore, responseConfidence: confidence });
   const stopping = findings.map((f) => OUTCOME_FOR_ACTION[f.action]);
   const newStatus = stopping.includes('ENDED') ? 'ENDED' : stopping.includes('AWAITING_HUMAN') ? 'AWAITING_HUMAN' : 'ACTIVE';
   record('OBSERVER_EVALUATION', t, findings.length ? (newStatus === 'ACTIVE' ? 'FLAGGED' : 'BLOCKED') : 'PASSED', findings.length ? findings.map((f) => `${f.trigger}→${f.action}`).join(', ') : 'no intervention');
 
   // 8. Audit logging: one audited transaction with everything
   t = performance.now();
-  const outcome = turnOutcomeOf(inputOutcome, outputOutcome, route);
+  const outcome = turnOutcomeOf(inputOutcome, responseOutcome, route);
   const turnId = newId();
   const turnProvenance = deps.provenance.build({ method: 'RULE', inputs: { inputDigest: inputEval.inputDigest, outcome, route }, explanation: `Governance pipeline: ${outcome.toLowerCase()}`, confidence: 1 }, ctx.correlationId);
   const observerProvenance = deps.provenance.build({ method: 'RULE', inputs: { findings }, explanation: 'Observer rules on the turn', confidence: 1 }, ctx.correlationId);
@@ -276,10 +289,11 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
     const decision = (evaluation: PolicyEvaluation): string =>
       tx.insert(
         policyDecisions,
-        { point: evaluation.point, outcome: evaluation.outcome, inputDigest: evaluation.inputDigest, policyRevisions: evaluation.policyRevisions, matches: evaluation.matches, redactedText: evaluation.redactedText, sessionId: session.id, turnId },
+        { point: evaluation.point, outcome: evaluation.outcome, inputDigest: evaluation.inputDigest, policyRevisions: evaluation.policyRevisions, matches: evaluation.matches, redactedText: evaluation.redactedText, sessionId: session.id, turnId, roles: [...principal.roles] },
         deps.provenance.build({ method: 'RULE', inputs: { inputDigest: evaluation.inputDigest, revisions: evaluation.policyRevisions }, explanation: `Policy decision at ${evaluation.point}: ${evaluation.outcome}`, confidence: 1 }, ctx.correlationId),
       ).id;
     const inputDecisionId = decision(inputEval);
+    const interactionDecisionId = interactionEval ? decision(interactionEval) : null;
     const message = (role: 'USER' | 'ASSISTANT' | 'SYSTEM', body: string, agentKey: string | null, decisionId: string | null, provenance: ProvenanceRecord): ChatMessageModel =>
       tx.insert(chatMessages, { sessionId: session.id, turnId, role, text: body, agentKey, decisionId }, provenance);
     const modelProvenance = (c: Completion, what: string): ProvenanceRecord =>
@@ -299,14 +313,19 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
           : message('ASSISTANT', outputEval.redactedText, session.mode === 'SINGLE' ? session.agents[0].key : 'synthesis', outputDecisionId, modelProvenance(final.completion, session.mode === 'SINGLE' ? `Answer of ${session.agents[0].name}` : 'Synthesis of the agents’ contributions')),
       );
     } else {
-      responses.push(message('SYSTEM', route === 'HUMAN' ? 'A person will take over this conversation.' : `Your message was not processed (${inputOutcome}: ${[...new Set(inputEval.matches.filter((m) => m.action === inputOutcome || m.action === 'WARN').map((m) => m.kind))].join(', ')}).`, null, inputDecisionId, turnProvenance));
+      const kindsOf = (matches: readonly RuleMatch[], action: PolicyAction): string => [...new Set(matches.filter((m) => m.action === action).map((m) => m.kind))].sort().join(', ');
+      const notice =
+        route === 'HUMAN'
+          ? 'A person will take over this conversation.'
+          : proceed
+            ? `The response was withheld by policy (${processingWorst}: ${kindsOf(answers.flatMap((a) => a.processing.matches), processingWorst)}).`
+            : `Your message was not processed (${inputOutcome}: ${kindsOf(preMatches, inputOutcome) || kindsOf(preMatches, 'WARN')}).`;
+      responses.push(message('SYSTEM', notice, null, inputDecisionId, turnProvenance));
     }
     const changeIds: string[] = [];
-    const applyTrust = (state: ScoreState, update: { oldScore: number; newScore: number; reason: string }): void => {
-      const changedAt = new Date().toISOString();
-      if (state.existing) tx.update(trustScores, state.existing, { score: update.newScore, changedAt }, trustProvenance);
-      else tx.insert(trustScores, { kind: state.kind, subjectId: state.subjectId, score: update.newScore, changedAt }, trustProvenance);
-      if (update.newScore !== update.oldScore) changeIds.push(tx.insert(trustChanges, { kind: state.kind, subjectId: state.subjectId, sessionId: session.id, turnId, ...update }, trustProvenance).id);
+    const applyTrust = (state: ScoreState, update: TrustUpdate): void => {
+      const id = writeTrust(tx, state, update, { sessionId: session.id, turnId }, trustProvenance);
+      if (id) changeIds.push(id);
     };
     applyTrust(userState, userFinal);
     applyTrust(conversationState, conversationUpdate);
@@ -322,7 +341,7 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
     const totalMs = round3(performance.now() - started);
     const turn = tx.insert(
       chatTurns,
-      { id: turnId, sessionId: session.id, outcome, route, userMessageId: userMessage.id, responseMessageIds: responses.map((r) => r.id), inputDecisionId, outputDecisionId, pipeline, interventionIds, trustChangeIds: changeIds, totalMs, governanceMs: round3(totalMs - modelMs) },
+      { id: turnId, sessionId: session.id, outcome, route, userMessageId: userMessage.id, responseMessageIds: responses.map((r) => r.id), inputDecisionId, interactionDecisionId, outputDecisionId, pipeline, interventionIds, trustChangeIds: changeIds, totalMs, governanceMs: round3(totalMs - modelMs) },
       turnProvenance,
     );
     tx.emit({ type: 'chat.turn.completed', topic: 'governance_events', subject: { typename: 'ChatTurn', id: turn.id }, payload: { sessionId: session.id, outcome, route, inputDecisionId, outputDecisionId } }, turnProvenance);
@@ -336,12 +355,17 @@ export const sendChatMessage = async (deps: SubgraphDeps, ctx: RequestContext, h
   });
 };
 
-export const triggerObserverReview = async (deps: SubgraphDeps, ctx: RequestContext, input: { sessionId: string; reason: string; action?: ObserverAction | null }): Promise<ObserverInterventionModel> => {
+/** A reviewer's free text as stored: PII and secrets masked by the session's policies, like every message. */
+const storedNote = async (deps: SubgraphDeps, scope: TenantScope, session: ChatSessionModel, text: string, hashKey: (scope: TenantScope) => string): Promise<string> =>
+  evaluatePolicies(await policiesFor(deps, scope, session), { text, point: 'INPUT', roles: [], hashKey: hashKey(scope) }).redactedText;
+
+export const triggerObserverReview = async (deps: SubgraphDeps, ctx: RequestContext, hashKey: (scope: TenantScope) => string, input: { sessionId: string; reason: string; action?: ObserverAction | null }): Promise<ObserverInterventionModel> => {
   const scope = requireScope(ctx);
   const session = await deps.store.collection(chatSessions).get(scope, input.sessionId);
   if (!session) throw notFound('ChatSession');
-  const reason = input.reason.trim();
-  if (reason.length < 1 || reason.length > 500) throw inputError('input.reason', 'Reason must be 1–500 characters', 'Say why the session needs a review.');
+  const given = input.reason.trim();
+  if (given.length < 1 || given.length > 500) throw inputError('input.reason', 'Reason must be 1–500 characters', 'Say why the session needs a review.');
+  const reason = await storedNote(deps, scope, session, given, hashKey);
   const action = input.action ?? 'REQUIRE_REVIEW';
   const outcome = ({ WARN: 'USER_WARNED', REQUIRE_REVIEW: 'QUEUED_FOR_REVIEW', HAND_TO_HUMAN: 'HANDED_TO_HUMAN', END_SESSION: 'SESSION_ENDED' } as const)[action];
   const provenance = deps.provenance.build({ method: 'HUMAN', inputs: { sessionId: session.id, reason, action }, explanation: 'Observer review requested by a person' }, ctx.correlationId);
@@ -377,4 +401,46 @@ export const sessionTrust = async (deps: SubgraphDeps, ctx: RequestContext, sess
   const at = (s: ScoreState): number => decayTowardBaseline(s.score, s.hours);
   const values = { user: at(user), agent: at(agent), conversation: at(conversation), system: at(system) };
   return { ...values, provenance: deps.provenance.build({ method: 'STATISTICAL', inputs: values, explanation: 'Stored scores decayed toward 0.7 with a 24 h half-life' }, ctx.correlationId) };
+};
+
+/** Writes one trust update: the score document, and a TrustChange when the score moved. Returns the change id, if any. */
+const writeTrust = (tx: Transaction, state: ScoreState, update: TrustUpdate, context: { sessionId: string; turnId: string | null }, provenance: ProvenanceRecord): string | null => {
+  const changedAt = new Date().toISOString();
+  if (state.existing) tx.update(trustScores, state.existing, { score: update.newScore, changedAt }, provenance);
+  else tx.insert(trustScores, { kind: state.kind, subjectId: state.subjectId, score: update.newScore, changedAt }, provenance);
+  if (update.newScore === update.oldScore) return null;
+  return tx.insert(trustChanges, { kind: state.kind, subjectId: state.subjectId, sessionId: context.sessionId, turnId: context.turnId, ...update }, provenance).id;
+};
+
+/** Interventions that ask a person to act, until one resolves them. */
+const awaitsPerson = (i: ObserverInterventionModel): boolean => (i.action === 'REQUIRE_REVIEW' || i.action === 'HAND_TO_HUMAN') && !i.resolvedAt;
+
+/**
+ * A person resolves a session's open reviews: resume (user and conversation trust recover to at
+ * least the floor, each change recorded with its reason) or end it. One audited transaction.
+ */
+export const resolveObserverReview = async (deps: SubgraphDeps, ctx: RequestContext, hashKey: (scope: TenantScope) => string, input: { sessionId: string; resume: boolean; note: string }): Promise<ChatSessionModel> => {
+  const scope = requireScope(ctx);
+  const principal = requirePrincipal(ctx);
+  const session = await deps.store.collection(chatSessions).get(scope, input.sessionId);
+  if (!session) throw notFound('ChatSession');
+  const given = input.note.trim();
+  if (given.length < 1 || given.length > 500) throw inputError('input.note', 'Note must be 1–500 characters', 'Say what the review found.');
+  if (session.status === 'ENDED') throw inputError('input.sessionId', 'This session has ended; there is nothing left to resolve', 'Ended sessions stay ended: start a new session.');
+  const open = (await deps.store.collection(interventions).find(scope, { sessionId: session.id }, { sort: { field: 'createdAt', direction: 1 }, limit: 500 })).filter(awaitsPerson);
+  if (session.status === 'ACTIVE' && open.length === 0) throw inputError('input.sessionId', 'Nothing in this session waits for a review', 'Resolve sessions that are AWAITING_HUMAN or have an open REQUIRE_REVIEW intervention.');
+  const note = await storedNote(deps, scope, session, given, hashKey);
+  const scores = input.resume ? await loadScores(deps, scope, [{ kind: 'USER', subjectId: session.userId }, { kind: 'CONVERSATION', subjectId: session.id }], Date.now()) : [];
+  const updates = scores.map((state) => ({ state, update: { ...recoverTrust(state.score, state.hours, principal.subject) } }));
+  for (const u of updates) u.update.reason = `${u.update.reason}: ${note}`;
+  const resolution = input.resume ? ('RESUMED' as const) : ('ENDED' as const);
+  const provenance = deps.provenance.build({ method: 'HUMAN', inputs: { sessionId: session.id, resolution, interventions: open.map((i) => i.id) }, explanation: `Observer review resolved by a person: ${resolution.toLowerCase()}` }, ctx.correlationId);
+  return deps.store.transaction(scope, { action: 'governance.resolveObserverReview', actor: actorOf(ctx), correlationId: ctx.correlationId }, (tx) => {
+    const resolvedAt = new Date().toISOString();
+    for (const i of open) tx.update(interventions, i, { resolvedAt, resolvedBy: principal.subject, resolution, resolutionNote: note }, provenance);
+    const trustChangeIds = updates.map(({ state, update }) => writeTrust(tx, state, update, { sessionId: session.id, turnId: null }, provenance)).filter((id): id is string => id !== null);
+    const updated = tx.update(chatSessions, session, { status: input.resume ? 'ACTIVE' : 'ENDED', lastActivityAt: resolvedAt }, provenance);
+    tx.emit({ type: 'observer.review.resolved', topic: 'governance_events', subject: { typename: 'ChatSession', id: session.id }, payload: { resolution, interventions: open.length, trustChanges: trustChangeIds.length } }, provenance);
+    return updated;
+  });
 };

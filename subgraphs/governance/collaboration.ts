@@ -7,6 +7,7 @@ import { clampFirst } from '../../platform/store/transaction.ts';
 import { connectionOf } from './audit.ts';
 import { pickLead, reviewPairs, subtaskFor, synthesisRationale, type CollaborationPattern } from './domain/collaboration.ts';
 import { ACTION_SEVERITY, evaluatePolicies, type PolicyAction, type PolicyBody, type PolicyEvaluation } from './domain/policy.ts';
+import { agentPolicies, withRegisteredAgents } from './agents.ts';
 import { actorOf, policiesFor } from './policies.ts';
 import { collaborationRuns, policyDecisions, type AgentCollaborationRunModel, type AgentMessageDoc, type AgentRole, type ChatAgentConfig, type ContributionDoc, type ContributionKind } from './store.ts';
 
@@ -23,6 +24,7 @@ export interface LaunchCollaborationArgs {
   goal: string;
   pattern: CollaborationPattern;
   agents: ReadonlyArray<{ key: string; name: string; role?: AgentRole | null; instructions: string }>;
+  registeredAgentKeys?: readonly string[] | null;
 }
 
 interface Governed {
@@ -44,9 +46,8 @@ export const launchCollaboration = async (deps: SubgraphDeps, ctx: RequestContex
   const started = performance.now();
   const goalText = input.goal.trim();
   if (goalText.length < 1 || goalText.length > 4000) throw inputError('input.goal', 'Goal must be 1–4000 characters', 'Describe what the agents should work out.');
-  if (input.agents.length < 2 || input.agents.length > 8) throw inputError('input.agents', 'A collaboration has 2–8 agents', 'Add agents with roles CREATIVE, CRITICAL, SYNTHESIS or FACILITATOR.');
   const keys = new Set<string>();
-  const agents: ChatAgentConfig[] = input.agents.map((a, i) => {
+  const inline: ChatAgentConfig[] = input.agents.map((a, i) => {
     const key = a.key.trim();
     if (!KEY.test(key) || keys.has(key) || key === 'system') throw inputError(`input.agents[${i}].key`, `Agent key "${key.slice(0, 40)}" is invalid or repeated`, 'Use a unique key of a-z, 0-9 and dashes (not "system").');
     keys.add(key);
@@ -55,11 +56,15 @@ export const launchCollaboration = async (deps: SubgraphDeps, ctx: RequestContex
     if (a.instructions.length > 8000) throw inputError(`input.agents[${i}].instructions`, 'Instructions are longer than 8000 characters', 'Shorten them.');
     return { key, name, role: a.role ?? 'FACILITATOR', instructions: a.instructions.trim() };
   });
+  const agents = await withRegisteredAgents(deps, scope, inline, input.registeredAgentKeys, 'input.registeredAgentKeys');
+  if (agents.length < 2 || agents.length > 8) throw inputError('input.agents', 'A collaboration has 2–8 agents', 'Add agents (inline or registered) with roles CREATIVE, CRITICAL, SYNTHESIS or FACILITATOR.');
   const key = hashKey(scope);
   const bodies: PolicyBody[] = await policiesFor(deps, scope, { includeBaseline: true, policyIds: null });
-  const evaluate = (text: string, point: 'INPUT' | 'PROCESSING'): PolicyEvaluation => {
+  const ownPolicies = await agentPolicies(deps, scope, agents);
+  /** Evaluates at a point: the organization's policies, plus the agent's own at PROCESSING. */
+  const evaluate = (text: string, point: 'INPUT' | 'PROCESSING', agentKey: string | null = null): PolicyEvaluation => {
     decisions += 1;
-    return evaluatePolicies(bodies, { text, point, roles: principal.roles, hashKey: key });
+    return evaluatePolicies([...bodies, ...(agentKey ? (ownPolicies.get(agentKey) ?? []) : [])], { text, point, roles: principal.roles, hashKey: key });
   };
   let decisions = 0;
   let calls = 0;
@@ -68,7 +73,7 @@ export const launchCollaboration = async (deps: SubgraphDeps, ctx: RequestContex
   const messages: AgentMessageDoc[] = [];
 
   const governed = async (agent: ChatAgentConfig | null, task: 'answer' | 'critique' | 'synthesize', prompt: string, kind: ContributionKind, round: number): Promise<Governed> => {
-    const pre = evaluate(prompt, 'PROCESSING');
+    const pre = evaluate(prompt, 'PROCESSING', agent?.key ?? null);
     const agentKey = agent?.key ?? 'system';
     const role = agent?.role ?? 'SYSTEM';
     if (pre.forwardText === null) {
@@ -79,7 +84,7 @@ export const launchCollaboration = async (deps: SubgraphDeps, ctx: RequestContex
     }
     calls += 1;
     const completion: Completion = await deps.ai.complete(scope, { task, system: agent ? `${ROLE_SYSTEM[agent.role]} ${agent.instructions}`.trim() : 'Combine the contributions.', prompt: pre.forwardText });
-    const post = evaluate(completion.text, 'PROCESSING');
+    const post = evaluate(completion.text, 'PROCESSING', agent?.key ?? null);
     const outcome = worst(pre.outcome, post.outcome);
     const provenance = deps.provenance.build(
       { method: completion.method, inputs: { promptDigest: completion.promptDigest }, model: completion.model, modelVersion: completion.modelVersion, confidence: completion.confidence, explanation: `${kind.toLowerCase()} by ${agent?.name ?? 'the system synthesizer'} (${role}), governed at PROCESSING: ${outcome}${completion.fallbackReason ? `; fallback: ${completion.fallbackReason}` : ''}` },
@@ -154,7 +159,7 @@ export const launchCollaboration = async (deps: SubgraphDeps, ctx: RequestContex
   return deps.store.transaction(scope, { action: 'governance.launchCollaboration', actor: actorOf(ctx), correlationId: ctx.correlationId }, (tx) => {
     const decision = tx.insert(
       policyDecisions,
-      { point: 'INPUT', outcome: goalEval.outcome, inputDigest: goalEval.inputDigest, policyRevisions: goalEval.policyRevisions, matches: goalEval.matches, redactedText: goalEval.redactedText, sessionId: null, turnId: null },
+      { point: 'INPUT', outcome: goalEval.outcome, inputDigest: goalEval.inputDigest, policyRevisions: goalEval.policyRevisions, matches: goalEval.matches, redactedText: goalEval.redactedText, sessionId: null, turnId: null, roles: [...principal.roles] },
       deps.provenance.build({ method: 'RULE', inputs: { inputDigest: goalEval.inputDigest }, explanation: `Policy decision on a collaboration goal: ${goalEval.outcome}`, confidence: 1 }, ctx.correlationId),
     );
     const run = tx.insert(collaborationRuns, { goal: goalEval.redactedText, goalDecisionId: decision.id, pattern: input.pattern, agents, status, contributions, messages, result, auditSummary }, provenance);

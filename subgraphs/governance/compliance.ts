@@ -6,7 +6,7 @@ import { summarizeCompliance, type ComplianceSummary } from './domain/compliance
 import { interventions, policyDecisions, trustChanges } from './store.ts';
 
 const MAX_DAYS = 366;
-const MAX_DOCS = 50_000;
+export const MAX_DOCS = 50_000;
 
 const toDate = (value: string | Date, field: string): Date => {
   const date = value instanceof Date ? value : new Date(value);
@@ -14,17 +14,21 @@ const toDate = (value: string | Date, field: string): Date => {
   return date;
 };
 
-/** Compliance report of a period [from, to): decisions, violations by kind, interventions and trust trends. */
-export const complianceReport = async (deps: SubgraphDeps, ctx: RequestContext, args: { from: string | Date; to: string | Date }): Promise<ComplianceSummary & { from: string; to: string; truncated: boolean; provenance: ProvenanceRecord }> => {
-  const scope = requireScope(ctx);
+/** A report period [from, to) of at most MAX_DAYS, as a createdAt filter and find options (oldest first, bounded). */
+export const periodOf = (args: { from: string | Date; to: string | Date }) => {
   const from = toDate(args.from, 'from');
   const to = toDate(args.to, 'to');
   if (to <= from) throw inputError('to', 'to must be after from', 'Give a period whose end is after its start.');
   if (to.getTime() - from.getTime() > MAX_DAYS * 86_400_000) throw inputError('to', `A report covers at most ${MAX_DAYS} days`, 'Ask for a shorter period, e.g. a quarter.');
-  const range = { createdAt: { $gte: from.toISOString(), $lt: to.toISOString() } };
-  const options = { sort: { field: 'createdAt', direction: 1 as const }, limit: MAX_DOCS };
+  return { from, to, range: { createdAt: { $gte: from.toISOString(), $lt: to.toISOString() } }, options: { sort: { field: 'createdAt', direction: 1 as const }, limit: MAX_DOCS } };
+};
+
+/** Compliance report of a period [from, to): decisions, violations by kind, interventions and trust trends. */
+export const complianceReport = async (deps: SubgraphDeps, ctx: RequestContext, args: { from: string | Date; to: string | Date }): Promise<ComplianceSummary & { from: string; to: string; truncated: boolean; provenance: ProvenanceRecord }> => {
+  const scope = requireScope(ctx);
+  const { from, to, range, options } = periodOf(args);
   const [decisions, observed, changes] = await Promise.all([
-    deps.store.collection(policyDecisions).find(scope, range, options),
+    deps.store.collection(policyDecisions).find(scope, { ...range, reevaluationOf: { $exists: false } }, options),
     deps.store.collection(interventions).find(scope, range, options),
     deps.store.collection(trustChanges).find(scope, range, options),
   ]);

@@ -5,7 +5,7 @@ import { DomainError, inputError, notFound } from '../../platform/errors.ts';
 import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
 import type { SubgraphDeps } from '../../platform/server.ts';
 import { BASELINE_POLICY, checkPolicyRules, evaluatePolicies, type PolicyAction, type PolicyBody, type PolicyPoint, type PolicyRuleInput, type RuleMatch } from './domain/policy.ts';
-import { policies, policyRevisions, type PolicyDoc, type PolicyModel } from './store.ts';
+import { chatMessages, policies, policyRevisions, type PolicyDoc, type PolicyModel } from './store.ts';
 
 export const actorOf = (ctx: RequestContext): { id: string; kind: 'user' | 'app' | 'system' } => (ctx.principal ? { id: ctx.principal.subject, kind: ctx.principal.kind } : { id: 'anonymous', kind: 'system' });
 
@@ -102,35 +102,54 @@ export const policiesFor = async (deps: SubgraphDeps, scope: TenantScope, sessio
 export interface DryRunResult {
   proposedRevision: number;
   changedCount: number;
-  results: Array<{ index: number; currentOutcome: PolicyAction; proposedOutcome: PolicyAction; changed: boolean; redactedText: string; matches: RuleMatch[] }>;
+  results: Array<{ index: number; messageId: string | null; currentOutcome: PolicyAction; proposedOutcome: PolicyAction; changed: boolean; redactedText: string; matches: RuleMatch[] }>;
   provenance: ProvenanceRecord;
 }
 
-/** What a proposed policy would decide on the texts, next to its current revision. Writes nothing. */
+/** At most this many recent messages per dry run. */
+export const MAX_DRY_RUN_RECENT = 200;
+
+/**
+ * What a proposed policy would decide, next to its current revision, on sample texts or on the
+ * organization's most recent user messages (as stored: redacted, markers standing for what they
+ * replaced). Writes nothing.
+ */
 export const dryRunPolicy = async (
   deps: SubgraphDeps,
   ctx: RequestContext,
   hashKey: (scope: TenantScope) => string,
-  input: { policy: UpsertPolicyArgs; texts: readonly string[]; point?: PolicyPoint | null },
+  input: { policy: UpsertPolicyArgs; texts?: readonly string[] | null; recent?: number | null; point?: PolicyPoint | null },
 ): Promise<DryRunResult> => {
   const scope = requireScope(ctx);
   const proposed = checkPolicyInput(input.policy, 'input.policy');
-  if (input.texts.length === 0 || input.texts.length > 50) throw inputError('input.texts', 'Give 1–50 texts', 'Paste sample messages to try the policy on.');
-  input.texts.forEach((text, i) => {
+  const hasTexts = input.texts !== null && input.texts !== undefined;
+  const hasRecent = input.recent !== null && input.recent !== undefined;
+  if (hasTexts === hasRecent) throw inputError('input.texts', 'Give either texts or recent', 'Paste sample messages in texts, or set recent to try the policy on the latest stored messages.');
+  const texts = input.texts ?? [];
+  if (hasTexts && (texts.length === 0 || texts.length > 50)) throw inputError('input.texts', 'Give 1–50 texts', 'Paste sample messages to try the policy on.');
+  texts.forEach((text, i) => {
     if (text.length > 8000) throw inputError(`input.texts[${i}]`, 'Text is longer than 8000 characters', 'Shorten the sample.');
   });
+  const recent = input.recent ?? 0;
+  if (hasRecent && (!Number.isInteger(recent) || recent < 1 || recent > MAX_DRY_RUN_RECENT)) throw inputError('input.recent', `recent must be 1–${MAX_DRY_RUN_RECENT}`, 'Ask for the last 50 messages, for example.');
+  const samples: Array<{ text: string; messageId: string | null }> = hasRecent
+    ? (await deps.store.collection(chatMessages).find(scope, { role: 'USER' }, { sort: { field: 'createdAt', direction: -1 }, limit: recent })).map((m) => ({ text: m.text, messageId: m.id }))
+    : texts.map((text) => ({ text, messageId: null }));
   const current = input.policy.id ? await deps.store.collection(policies).get(scope, input.policy.id) : null;
   if (input.policy.id && !current) throw notFound('Policy');
   const point = input.point ?? 'INPUT';
   const key = hashKey(scope);
   const proposedBody: PolicyBody = { id: current?.id ?? 'proposed', name: proposed.name, revision: (current?.revision ?? 0) + 1, enabled: true, appliesToRoles: [], rules: proposed.rules };
   const currentBodies = current ? [{ ...bodyOf(current), enabled: true, appliesToRoles: [] }] : [];
-  const results = input.texts.map((text, index) => {
-    const before = evaluatePolicies(currentBodies, { text, point, roles: [], hashKey: key });
-    const after = evaluatePolicies([proposedBody], { text, point, roles: [], hashKey: key });
-    return { index, currentOutcome: before.outcome, proposedOutcome: after.outcome, changed: before.outcome !== after.outcome, redactedText: after.redactedText, matches: after.matches };
+  const results = samples.map(({ text, messageId }, index) => {
+    const before = evaluatePolicies(currentBodies, { text, point, roles: [], hashKey: key, stored: hasRecent });
+    const after = evaluatePolicies([proposedBody], { text, point, roles: [], hashKey: key, stored: hasRecent });
+    return { index, messageId, currentOutcome: before.outcome, proposedOutcome: after.outcome, changed: before.outcome !== after.outcome, redactedText: after.redactedText, matches: after.matches };
   });
-  const provenance = deps.provenance.build({ method: 'RULE', inputs: { proposedBody, texts: input.texts.map((t) => hashKeyDigest(key, t)), point }, explanation: `Dry run of ${input.texts.length} texts against the proposed revision`, confidence: 1 }, ctx.correlationId);
+  const provenance = deps.provenance.build(
+    { method: 'RULE', inputs: { proposedBody, texts: samples.map((t) => hashKeyDigest(key, t.text)), point }, explanation: hasRecent ? `Dry run of the proposed revision over the ${samples.length} most recent stored user message(s)` : `Dry run of ${samples.length} texts against the proposed revision`, confidence: 1 },
+    ctx.correlationId,
+  );
   return { proposedRevision: proposedBody.revision, changedCount: results.filter((r) => r.changed).length, results, provenance };
 };
 

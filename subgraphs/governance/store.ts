@@ -51,6 +51,10 @@ export interface PolicyDecisionDoc {
   redactedText: string;
   sessionId: string | null;
   turnId: string | null;
+  /** The sender's roles when decided (policies may apply to some roles only); absent on older decisions. */
+  roles?: string[];
+  /** The decision this one re-evaluated (applyPolicies); absent or null for decisions taken at send time. */
+  reevaluationOf?: string | null;
 }
 
 export type ChatMode = 'SINGLE' | 'MULTI';
@@ -64,6 +68,22 @@ export interface ChatAgentConfig {
   name: string;
   role: AgentRole;
   instructions: string;
+  /** What the agent can do (from the registry); absent for agents configured inline. */
+  capabilities?: string[];
+  /** Policies applied to this agent's outputs at PROCESSING, on top of the session's (from the registry). */
+  policyIds?: string[];
+}
+
+/** An agent of the organization's registry: reusable in sessions and collaborations by its key. */
+export interface AgentDoc {
+  key: string;
+  name: string;
+  role: AgentRole;
+  instructions: string;
+  capabilities: string[];
+  policyIds: string[];
+  enabled: boolean;
+  revision: number;
 }
 
 export interface ChatSessionDoc {
@@ -108,6 +128,8 @@ export interface ChatTurnDoc {
   userMessageId: string;
   responseMessageIds: string[];
   inputDecisionId: string;
+  /** The INTERACTION decision (conversation flow); absent on older turns, null without interaction rules. */
+  interactionDecisionId?: string | null;
   outputDecisionId: string | null;
   pipeline: PipelineStageDoc[];
   interventionIds: string[];
@@ -140,6 +162,11 @@ export interface ObserverInterventionDoc {
   action: ObserverAction;
   outcome: ObserverOutcome;
   reason: string;
+  /** Set when a person resolved the review (resolveObserverReview). */
+  resolvedAt?: string | null;
+  resolvedBy?: string | null;
+  resolution?: 'RESUMED' | 'ENDED' | null;
+  resolutionNote?: string | null;
 }
 
 export const auditRecords = defineCollection<AuditRecordDoc>('gov_audit_records', [{ fields: ['seq'], unique: true }, { fields: ['eventId'], unique: true }]);
@@ -203,3 +230,26 @@ export interface CollaborationRunDoc {
 export const collaborationRuns = defineCollection<CollaborationRunDoc>('gov_collaboration_runs');
 
 export type AgentCollaborationRunModel = Stored<CollaborationRunDoc>;
+
+/** What applyPolicies returns: ids of what it wrote, resolved by the PolicyReevaluation resolvers. */
+export interface PolicyReevaluationModel {
+  sessionId: string;
+  policyRevisions: Array<{ policyId: string; revision: number }>;
+  evaluatedCount: number;
+  changedCount: number;
+  results: PolicyReevaluationResultModel[];
+  interventionId: string | null;
+  provenance: ProvenanceRecord;
+}
+
+export interface PolicyReevaluationResultModel {
+  messageId: string;
+  previousDecisionId: string;
+  decisionId: string;
+  changed: boolean;
+  provenance: ProvenanceRecord;
+}
+
+export const agentRegistry = defineCollection<AgentDoc>('gov_agents', [{ fields: ['key'], unique: true }]);
+
+export type RegisteredAgentModel = Stored<AgentDoc>;

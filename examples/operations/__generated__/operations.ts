@@ -330,12 +330,14 @@ export type InteractionDepthInput = {
 
 /** A collaboration to launch. */
 export type LaunchCollaborationInput = {
-  /** The agents (2–8), with roles. */
+  /** The inline agents, with roles; with registeredAgentKeys 2–8 agents in all. */
   agents: Array<ChatAgentInput>;
   /** The goal, 1–4000 characters. */
   goal: string;
   /** How the agents work together. */
   pattern: AgentCollaborationPattern;
+  /** Agents from the organization's registry, by key, added after the inline agents. */
+  registeredAgentKeys?: Array<string> | null | undefined;
 };
 
 /** Lifecycle stage of a client organization. */
@@ -429,6 +431,8 @@ export type PolicyRuleKind =
   | 'PII'
   /** Attempts to override the assistant's instructions. */
   | 'PROMPT_INJECTION'
+  /** More than maxMessages messages of the sender in the conversation within windowSeconds (INTERACTION only). */
+  | 'RATE'
   /** Secrets: AWS keys, private keys, API keys and key assignments. */
   | 'SECRET'
   /** Insults and threats from a lexicon (plus the rule's terms). */

@@ -27,10 +27,13 @@ describe('audit chain', () => {
     expect(verifyChain(altered, { from: 1, to: 4, prevHashBefore: null })).toEqual({ valid: false, checkedCount: 1, firstBrokenSeq: 2, reason: 'record 2 was altered: its content no longer matches its hash' });
     expect(verifyChain(records.filter((r) => r.seq !== 3), { from: 1, to: 4, prevHashBefore: null }).firstBrokenSeq).toBe(3);
     expect(verifyChain(records.slice(0, 3), { from: 1, to: 4, prevHashBefore: null }).reason).toBe('record 4 is missing');
-    // A rewritten record with a recomputed hash breaks the link of the next record.
+    // A rewritten record with a recomputed hash: the next record still commits to its old hash, so the rewritten one is named.
     const rewritten = { ...records[1], action: 'tampered' };
     const relinked = [records[0], { ...rewritten, hash: hashEntry(rewritten) }, records[2], records[3]];
-    expect(verifyChain(relinked, { from: 1, to: 4, prevHashBefore: null }).firstBrokenSeq).toBe(3);
+    expect(verifyChain(relinked, { from: 1, to: 4, prevHashBefore: null })).toEqual({ valid: false, checkedCount: 1, firstBrokenSeq: 2, reason: 'record 2 was rewritten: record 3 commits to a different hash of it' });
+    // Only the link of a record edited (its prevHash changed, hash not recomputed): that record is named.
+    const relinkedOnly = records.map((r) => (r.seq === 3 ? { ...r, prevHash: 'b'.repeat(64) } : r));
+    expect(verifyChain(relinkedOnly, { from: 1, to: 4, prevHashBefore: null })).toEqual({ valid: false, checkedCount: 2, firstBrokenSeq: 3, reason: 'record 3 was altered: its content no longer matches its hash' });
     expect(verifyChain(records.slice(2), { from: 3, to: 4, prevHashBefore: records[1].hash }).valid).toBe(true);
   });
 

@@ -57,7 +57,9 @@ export interface ChainCheck {
 /**
  * Checks records `from..to` (sorted by seq): no gaps, each prevHash is the previous hash
  * (`prevHashBefore` for the first when from > 1), each stored hash equals the recomputed one, and
- * each checkpoint in range signs the hash the chain has at its seq. Stops at the first broken record.
+ * each checkpoint in range signs the hash the chain has at its seq. Stops at the first broken record
+ * and names the edited one: a record rewritten with a recomputed hash is named through the next
+ * record's link (that record still commits to the old hash); a rewritten head through its checkpoint.
  */
 export const verifyChain = (
   records: readonly ChainedRecord[],
@@ -72,7 +74,12 @@ export const verifyChain = (
   for (const record of records) {
     if (record.seq !== expectedSeq) return broken(expectedSeq, `record ${expectedSeq} is missing`, checked);
     if (expectedPrev === null) return broken(record.seq, `record ${record.seq - 1} (the link before the range) is missing`, checked);
-    if (record.prevHash !== expectedPrev) return broken(record.seq, `prevHash of record ${record.seq} does not match the hash of record ${record.seq - 1}`, checked);
+    if (record.prevHash !== expectedPrev) {
+      // A self-consistent record whose prevHash no longer matches: the record before it was rewritten
+      // together with its own hash (the edit the hash alone cannot show). Otherwise this record was edited.
+      if (hashEntry(record) === record.hash) return broken(record.seq - 1, `record ${record.seq - 1} was rewritten: record ${record.seq} commits to a different hash of it`, Math.max(0, checked - 1));
+      return broken(record.seq, `record ${record.seq} was altered: its content no longer matches its hash`, checked);
+    }
     if (hashEntry(record) !== record.hash) return broken(record.seq, `record ${record.seq} was altered: its content no longer matches its hash`, checked);
     const checkpoint = bySeq.get(record.seq);
     if (checkpoint && !checkpoint.signatureValid) return broken(record.seq, `the checkpoint at ${record.seq} has an invalid signature`, checked);

@@ -4,6 +4,7 @@ export type PiiType = 'EMAIL' | 'PHONE' | 'CREDIT_CARD' | 'IBAN' | 'US_SSN';
 export const PII_TYPES: readonly PiiType[] = ['EMAIL', 'PHONE', 'CREDIT_CARD', 'IBAN', 'US_SSN'];
 
 export type SecretType = 'AWS_ACCESS_KEY' | 'PRIVATE_KEY' | 'API_KEY';
+export const SECRET_TYPES: readonly SecretType[] = ['AWS_ACCESS_KEY', 'PRIVATE_KEY', 'API_KEY'];
 
 /** A found span: [start, end) in the text, and what was detected. */
 export interface Span {
@@ -127,3 +128,25 @@ export const toxicityOf = (text: string, extraTerms: readonly string[] = []): { 
   const words = text.split(/\s+/).filter(Boolean).length;
   return { spans, score: words === 0 ? 0 : Math.min(1, spans.length / words) };
 };
+
+/** The redaction markers `redact()` leaves in stored text: `[REDACTED TYPE]`, `[REDACTED CREDIT_CARD ••••1234]`, `[TYPE#<12 hex>]`. */
+export const REDACTION_MARKER = /\[REDACTED ([A-Z_]+)(?: ••••\d{4})?\]|\[([A-Z_]+)#[0-9a-f]{12}\]/g;
+
+/** Whether a whole value is one redaction marker. */
+export const isRedactionMarker = (value: string): boolean => new RegExp(`^(?:${REDACTION_MARKER.source})$`).test(value);
+
+/**
+ * Spans of redaction markers of the given detectors. Stored text never holds the clear value, so
+ * re-evaluating stored text (applyPolicies, dry runs over recent traffic) counts each marker as the
+ * span it replaced: a rule that now covers cards sees the card that was masked then.
+ */
+export const detectRedactionMarkers = (text: string, detectors: readonly string[]): Span[] => {
+  const spans: Span[] = [];
+  for (const match of text.matchAll(REDACTION_MARKER)) {
+    const detector = match[1] ?? match[2] ?? '';
+    const index = match.index ?? 0;
+    if (detectors.includes(detector)) spans.push({ start: index, end: index + match[0].length, detector });
+  }
+  return spans;
+};
+

@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { inputError } from '../../../platform/errors.ts';
-import { detectJailbreak, detectPii, detectPromptInjection, detectSecrets, detectTerms, PII_TYPES, toxicityOf, type PiiType, type Span } from './detectors.ts';
+import { detectJailbreak, detectPii, detectPromptInjection, detectRedactionMarkers, detectSecrets, detectTerms, isRedactionMarker, PII_TYPES, SECRET_TYPES, toxicityOf, type PiiType, type Span } from './detectors.ts';
 
-export type PolicyRuleKind = 'PII' | 'SECRET' | 'PROMPT_INJECTION' | 'JAILBREAK' | 'BANNED_TOPIC' | 'TOXICITY' | 'LENGTH';
+export type PolicyRuleKind = 'PII' | 'SECRET' | 'PROMPT_INJECTION' | 'JAILBREAK' | 'BANNED_TOPIC' | 'TOXICITY' | 'LENGTH' | 'RATE';
 export type PolicyPoint = 'INPUT' | 'PROCESSING' | 'OUTPUT' | 'INTERACTION';
 export type PolicyAction = 'ALLOW' | 'WARN' | 'REDACT' | 'BLOCK' | 'ESCALATE';
 export type RedactionStyle = 'MASK' | 'HASH';
 
-export const RULE_KINDS: readonly PolicyRuleKind[] = ['PII', 'SECRET', 'PROMPT_INJECTION', 'JAILBREAK', 'BANNED_TOPIC', 'TOXICITY', 'LENGTH'];
+export const RULE_KINDS: readonly PolicyRuleKind[] = ['PII', 'SECRET', 'PROMPT_INJECTION', 'JAILBREAK', 'BANNED_TOPIC', 'TOXICITY', 'LENGTH', 'RATE'];
 export const POLICY_POINTS: readonly PolicyPoint[] = ['INPUT', 'PROCESSING', 'OUTPUT', 'INTERACTION'];
 
 /** One rule of a policy. `key` is unique within the policy. */
@@ -22,7 +22,20 @@ export interface PolicyRule {
   minLength: number | null;
   maxLength: number | null;
   toxicityThreshold: number;
+  /** RATE: at most this many messages of the sender in the conversation per window (absent on older rules). */
+  maxMessages?: number | null;
+  /** RATE: the sliding window, in seconds. */
+  windowSeconds?: number | null;
 }
+
+/** The conversation flow a rule at INTERACTION sees: when the sender's earlier messages of the conversation were sent (ms). */
+export interface ConversationFlow {
+  messageTimes: readonly number[];
+  now: number;
+}
+
+/** Messages of the sender in the window ending now, this one included. */
+export const messagesInWindow = (flow: ConversationFlow, windowSeconds: number): number => flow.messageTimes.filter((t) => t <= flow.now && flow.now - t < windowSeconds * 1000).length + 1;
 
 /** The rule-bearing part of a policy, as evaluated. */
 export interface PolicyBody {
@@ -65,12 +78,14 @@ const SENSITIVE: readonly PolicyRuleKind[] = ['PII', 'SECRET'];
 /** A keyed digest (HMAC-SHA-256): low-entropy values such as card numbers cannot be brute-forced from it. */
 export const keyedDigest = (key: string, value: string): string => createHmac('sha256', key).update(value).digest('hex');
 
-const spansFor = (rule: PolicyRule, text: string): Span[] => {
+const spansFor = (rule: PolicyRule, text: string, stored: boolean, flow: ConversationFlow | null): Span[] => {
   switch (rule.kind) {
-    case 'PII':
-      return detectPii(text, rule.piiTypes.length ? rule.piiTypes : PII_TYPES);
+    case 'PII': {
+      const types = rule.piiTypes.length ? rule.piiTypes : PII_TYPES;
+      return [...detectPii(text, types), ...(stored ? detectRedactionMarkers(text, types) : [])];
+    }
     case 'SECRET':
-      return detectSecrets(text);
+      return [...detectSecrets(text), ...(stored ? detectRedactionMarkers(text, SECRET_TYPES) : [])];
     case 'PROMPT_INJECTION':
       return detectPromptInjection(text);
     case 'JAILBREAK':
@@ -85,6 +100,11 @@ const spansFor = (rule: PolicyRule, text: string): Span[] => {
       const tooShort = rule.minLength !== null && text.trim().length < rule.minLength;
       const tooLong = rule.maxLength !== null && text.length > rule.maxLength;
       return tooShort ? [{ start: 0, end: 0, detector: 'TOO_SHORT' }] : tooLong ? [{ start: 0, end: 0, detector: 'TOO_LONG' }] : [];
+    }
+    case 'RATE': {
+      // Only the conversation flow can break a rate bound; without it (a dry run on texts) nothing matches.
+      if (!flow || !rule.maxMessages || !rule.windowSeconds) return [];
+      return messagesInWindow(flow, rule.windowSeconds) > rule.maxMessages ? [{ start: 0, end: 0, detector: 'RATE' }] : [];
     }
   }
 };
@@ -104,8 +124,9 @@ export const redact = (text: string, spans: ReadonlyArray<Span & { style: Redact
   let out = text;
   for (const span of kept.reverse()) {
     const value = text.slice(span.start, span.end);
-    const replacement =
-      span.style === 'HASH'
+    const replacement = isRedactionMarker(value)
+      ? value
+      : span.style === 'HASH'
         ? `[${span.detector}#${keyedDigest(hashKey, value).slice(0, 12)}]`
         : span.detector === 'CREDIT_CARD'
           ? `[REDACTED CREDIT_CARD ••••${value.replace(/\D/g, '').slice(-4)}]`
@@ -118,9 +139,10 @@ export const redact = (text: string, spans: ReadonlyArray<Span & { style: Redact
 /**
  * Evaluates the enabled policies that apply at `point` to the caller's roles. Pure: the decision is
  * the most severe matched action; REDACT rules rewrite the forwarded text; every PII or secret span
- * is masked in `redactedText` whatever its action, so clear values are never stored.
+ * is masked in `redactedText` whatever its action, so clear values are never stored. `stored: true`
+ * evaluates text as stored (already redacted): its redaction markers count as the spans they replaced.
  */
-export const evaluatePolicies = (policies: readonly PolicyBody[], input: { text: string; point: PolicyPoint; roles: readonly string[]; hashKey: string }): PolicyEvaluation => {
+export const evaluatePolicies = (policies: readonly PolicyBody[], input: { text: string; point: PolicyPoint; roles: readonly string[]; hashKey: string; stored?: boolean; flow?: ConversationFlow }): PolicyEvaluation => {
   const applicable = policies.filter((p) => p.enabled && (p.appliesToRoles.length === 0 || p.appliesToRoles.some((r) => input.roles.includes(r))));
   const matches: RuleMatch[] = [];
   const forwardSpans: Array<Span & { style: RedactionStyle }> = [];
@@ -128,7 +150,7 @@ export const evaluatePolicies = (policies: readonly PolicyBody[], input: { text:
   for (const policy of applicable) {
     for (const rule of policy.rules) {
       if (!rule.points.includes(input.point)) continue;
-      const spans = spansFor(rule, input.text);
+      const spans = spansFor(rule, input.text, input.stored ?? false, input.flow ?? null);
       if (!spans.length) continue;
       matches.push({ policyId: policy.id, policyRevision: policy.revision, ruleKey: rule.key, kind: rule.kind, action: rule.action, detectors: [...new Set(spans.map((s) => s.detector))].sort(), count: spans.length });
       if (rule.action === 'REDACT') forwardSpans.push(...spans.map((s) => ({ ...s, style: rule.redaction })));
@@ -177,6 +199,8 @@ export interface PolicyRuleInput {
   minLength?: number | null;
   maxLength?: number | null;
   toxicityThreshold?: number | null;
+  maxMessages?: number | null;
+  windowSeconds?: number | null;
 }
 
 /** Validates and normalizes a policy's rules; input errors name the offending field. */
@@ -206,6 +230,14 @@ export const checkPolicyRules = (rules: readonly PolicyRuleInput[], field = 'inp
     const toxicityThreshold = rule.toxicityThreshold ?? 0;
     if (!(toxicityThreshold >= 0 && toxicityThreshold <= 1)) throw inputError(`${at}.toxicityThreshold`, 'toxicityThreshold must be within 0–1', 'Use 0 to flag any lexicon hit, higher to need a larger share of toxic words.');
     const action = rule.action as PolicyAction;
+    const maxMessages = rule.maxMessages ?? null;
+    const windowSeconds = rule.windowSeconds ?? null;
+    if (kind === 'RATE') {
+      if (maxMessages === null || !Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > 10_000) throw inputError(`${at}.maxMessages`, 'A RATE rule needs maxMessages of 1–10000', 'Set how many messages a sender may send per window, e.g. 20.');
+      if (windowSeconds === null || !Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > 86_400) throw inputError(`${at}.windowSeconds`, 'A RATE rule needs windowSeconds of 1–86400', 'Set the window in seconds, e.g. 60.');
+      if (points.some((p) => p !== 'INTERACTION')) throw inputError(`${at}.points`, 'A RATE rule applies at INTERACTION only', 'Rate bounds judge the conversation flow: use points [INTERACTION].');
+    }
+    if (action === 'REDACT' && points.includes('INTERACTION')) throw inputError(`${at}.action`, 'REDACT does not apply at INTERACTION', 'Interaction rules judge the conversation flow and do not rewrite text: use WARN, ESCALATE or BLOCK, or redact at INPUT.');
     return {
       key,
       kind,
@@ -217,6 +249,7 @@ export const checkPolicyRules = (rules: readonly PolicyRuleInput[], field = 'inp
       minLength,
       maxLength,
       toxicityThreshold,
+      ...(kind === 'RATE' ? { maxMessages, windowSeconds } : {}),
     };
   });
 };

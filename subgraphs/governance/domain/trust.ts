@@ -53,3 +53,17 @@ export const routeByTrust = (userTrust: number, conversationTrust: number): Turn
   const lowest = Math.min(userTrust, conversationTrust);
   return lowest < 0.3 ? 'HUMAN' : lowest < 0.5 ? 'STRICT' : 'STANDARD';
 };
+
+/** Where a person's review lifts trust to: the STRICT threshold, so the next turn runs in standard mode. */
+export const TRUST_RECOVERY_FLOOR = 0.5;
+
+/**
+ * The explicit recovery path: a person who reviewed the conversation and resumed it lifts the score
+ * (decayed to now) to at least the recovery floor. A score already above it only decays.
+ */
+export const recoverTrust = (score: number, hoursSinceLast: number, reviewer: string): TrustUpdate => {
+  const decayed = decayTowardBaseline(score, hoursSinceLast);
+  const newScore = round(Math.max(decayed, TRUST_RECOVERY_FLOOR));
+  const decayNote = decayed !== score ? `decay ${score}→${decayed}; ` : '';
+  return { oldScore: score, newScore, reason: `${decayNote}${newScore > decayed ? `recovered to ${TRUST_RECOVERY_FLOOR} after review by ${reviewer}` : `already at or above ${TRUST_RECOVERY_FLOOR}; review by ${reviewer}`}` };
+};
