@@ -119,6 +119,8 @@ export interface ExperimentDoc {
   name: string;
   minShare: number;
   variants: ExperimentVariantDoc[];
+  /** When set, assignments draw from a PRNG seeded by (seed, experiment version, recipient): reproducible runs and audits. Null: cryptographic randomness. */
+  seed?: number | null;
 }
 
 /** A recipient's sticky assignment to one variant, and its outcome once known. */

@@ -166,6 +166,8 @@ export type CreateExperimentInput = {
   minShare?: InputMaybe<Scalars['Float']['input']>;
   /** Name, 3–200 characters. */
   name: Scalars['String']['input'];
+  /** Optional non-negative integer: assignments then draw from a PRNG seeded by (seed, experiment version, recipient), so a simulation or audit replays exactly. Leave it out for live traffic. */
+  seed?: InputMaybe<Scalars['Int']['input']>;
   /** 2–100 variants. */
   variants: Array<ExperimentVariantInput>;
 };
@@ -197,6 +199,8 @@ export type Experiment = {
   name: Scalars['String']['output'];
   /** Who created it. */
   provenance: Provenance;
+  /** The seed of reproducible assignments; null when assignments use cryptographic randomness. */
+  seed?: Maybe<Scalars['Int']['output']>;
   /** The variants with their posteriors and probability of being best. */
   variants: Array<ExperimentVariant>;
 };
@@ -1333,6 +1337,7 @@ export type ResolversTypes = ResolversObject<{
   CopilotTaskStatus: CopilotTaskStatus;
   CreateExperimentInput: CreateExperimentInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Demo: ResolverTypeWrapper<Demo>;
   Deployment: ResolverTypeWrapper<Deployment>;
@@ -1342,7 +1347,6 @@ export type ResolversTypes = ResolversObject<{
   ExperimentConnection: ResolverTypeWrapper<Omit<ExperimentConnection, 'edges'> & { edges: Array<ResolversTypes['ExperimentEdge']> }>;
   ExperimentEdge: ResolverTypeWrapper<Omit<ExperimentEdge, 'node'> & { node: ResolversTypes['Experiment'] }>;
   ExperimentVariant: ResolverTypeWrapper<Omit<ExperimentVariant, 'provenance'> & { provenance: ResolversTypes['Provenance'] }>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ExperimentVariantInput: ExperimentVariantInput;
   HealthAlert: ResolverTypeWrapper<HealthAlertModel>;
   HealthAlertConnection: ResolverTypeWrapper<Omit<HealthAlertConnection, 'edges'> & { edges: Array<ResolversTypes['HealthAlertEdge']> }>;
@@ -1420,6 +1424,7 @@ export type ResolversParentTypes = ResolversObject<{
   CopilotTaskEdge: Omit<CopilotTaskEdge, 'node'> & { node: ResolversParentTypes['CopilotTask'] };
   CreateExperimentInput: CreateExperimentInput;
   Float: Scalars['Float']['output'];
+  Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   Demo: Demo;
   Deployment: Deployment;
@@ -1429,7 +1434,6 @@ export type ResolversParentTypes = ResolversObject<{
   ExperimentConnection: Omit<ExperimentConnection, 'edges'> & { edges: Array<ResolversParentTypes['ExperimentEdge']> };
   ExperimentEdge: Omit<ExperimentEdge, 'node'> & { node: ResolversParentTypes['Experiment'] };
   ExperimentVariant: Omit<ExperimentVariant, 'provenance'> & { provenance: ResolversParentTypes['Provenance'] };
-  Int: Scalars['Int']['output'];
   ExperimentVariantInput: ExperimentVariantInput;
   HealthAlert: HealthAlertModel;
   HealthAlertConnection: Omit<HealthAlertConnection, 'edges'> & { edges: Array<ResolversParentTypes['HealthAlertEdge']> };
@@ -1578,6 +1582,7 @@ export type ExperimentResolvers<ContextType = RequestContext, ParentType extends
   minShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
+  seed?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   variants?: Resolver<Array<ResolversTypes['ExperimentVariant']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
