@@ -1,4 +1,6 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { record, waitUntil, type Recording } from '../gateway/subscriptions/client.ts';
+import { backoffDelayMs } from '../subgraphs/lifecycle/domain/crm.ts';
 import { seededRandom } from '../subgraphs/lifecycle/domain/bandit.ts';
 import { dataOf, gql, signIn, startTestMesh, waitHealthy, type TestMesh } from './client.ts';
 
@@ -300,5 +302,191 @@ describe('communication: a three-variant bandit shifts traffic toward the best v
     expect(byKey.B.assigned).toBeGreaterThan(0);
     expect(byKey.C.posteriorMean).toBeGreaterThan(byKey.B.posteriorMean);
     expect(byKey.C.probabilityBest).toBeGreaterThan(0.95);
+  }, 60_000);
+});
+
+/** A stand-in CRM on loopback that the test controls: it records every request and answers by mode. */
+interface FakeCrm {
+  url: string;
+  mode: 'down' | 'up' | 'strict';
+  requests: Array<{ headers: IncomingMessage['headers']; body: { operation: string; recordKey: string; idempotencyKey: string; fields: Record<string, unknown>; precondition: { name: string; value: string } | null; force: boolean } }>;
+  stop(): Promise<void>;
+}
+
+const startFakeCrm = async (): Promise<FakeCrm> => {
+  const crm: FakeCrm = { url: '', mode: 'down', requests: [], stop: async () => undefined };
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+    req.on('end', () => {
+      const body = JSON.parse(raw) as FakeCrm['requests'][number]['body'];
+      crm.requests.push({ headers: req.headers, body });
+      if (crm.mode === 'down') return void res.writeHead(503, { 'content-type': 'text/plain' }).end('CRM maintenance');
+      // strict: the CRM's record is at stage "Qualified" whatever we think; a precondition on another stage conflicts.
+      if (crm.mode === 'strict' && body.precondition && !body.force && body.precondition.value !== 'Qualified') {
+        return void res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ StageName: 'Qualified' }));
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `crm-${body.recordKey}` }));
+    });
+  });
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  crm.url = `http://127.0.0.1:${port}/mesh-sync`;
+  crm.stop = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return crm;
+};
+
+describe('CRM sync: retries with backoff, dead-letter queue, replay, manual review', () => {
+  let owner: { id: string; token: string };
+  let crm: FakeCrm;
+  const BASE_MS = 20;
+  beforeAll(async () => {
+    owner = await newOwner(await newOrg('Crm Corp'), 'owner@crm.test');
+    crm = await startFakeCrm();
+  }, 30_000);
+  afterAll(async () => {
+    await crm?.stop();
+  });
+
+  const DELIVERY = `id status attempts maxAttempts operation recordKey nextAttemptAt lastError deadLetteredAt deliveredAt replays
+    attemptLog { at outcome httpStatus detail }
+    mappedFields { name value }
+    prospect { id companyName stage }`;
+  interface Delivery {
+    id: string;
+    status: string;
+    attempts: number;
+    maxAttempts: number;
+    operation: string;
+    recordKey: string;
+    nextAttemptAt: string | null;
+    lastError: string | null;
+    deadLetteredAt: string | null;
+    deliveredAt: string | null;
+    replays: number;
+    attemptLog: Array<{ at: string; outcome: string; httpStatus: number | null; detail: string }>;
+    mappedFields: Array<{ name: string; value: string | null }>;
+    prospect: { id: string; companyName: string; stage: string } | null;
+  }
+  const deliveries = async (status: string): Promise<Delivery[]> =>
+    dataOf(await gql<{ crmDeliveries: { edges: Array<{ node: Delivery }> } }>(t.url, `query($s: CrmDeliveryStatus) { crmDeliveries(status: $s, first: 50) { edges { node { ${DELIVERY} } } } }`, { s: status }, owner.token)).crmDeliveries.edges.map((e) => e.node);
+  const eventually = async <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> => {
+    let last = await read();
+    const until = Date.now() + 15_000;
+    while (!done(last)) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      last = await read();
+    }
+    return last;
+  };
+
+  it('refuses a bad endpoint with a coded, hinted error and stores nothing', async () => {
+    const bad = await gql(t.url, `mutation($input: CrmSettingsInput!) { setCrmSettings(input: $input) { enabled } }`, { input: { enabled: true, endpointUrl: 'ftp://crm.example.com/in' } }, owner.token);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.endpointUrl' });
+    expect(bad.body.errors?.[0].extensions.hint).toMatch(/https/);
+    expect(bad.body.errors?.[0].extensions.correlationId).toBeTruthy();
+    const creds = await gql(t.url, `mutation($input: CrmSettingsInput!) { setCrmSettings(input: $input) { enabled } }`, { input: { enabled: true, endpointUrl: 'https://user:secret@crm.example.com/in' } }, owner.token);
+    expect(creds.body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+    const stored = dataOf(await gql<{ crmSettings: unknown }>(t.url, `{ crmSettings { endpointUrl } }`, {}, owner.token)).crmSettings;
+    expect(stored).toBeNull();
+  });
+
+  it('dead-letters a delivery to a failing CRM endpoint after exactly 5 tries, then replays it once the CRM is back', async () => {
+    const settings = dataOf(await gql<{ setCrmSettings: { enabled: boolean; maxAttempts: number; retryScheduleMs: number[]; fieldMapping: Array<{ source: string; target: string }> } }>(
+      t.url,
+      `mutation($input: CrmSettingsInput!) { setCrmSettings(input: $input) { enabled maxAttempts retryScheduleMs fieldMapping { source target } } }`,
+      {
+        input: {
+          enabled: true,
+          endpointUrl: crm.url,
+          backoffBaseMs: BASE_MS,
+          fieldMapping: [{ source: 'name', target: 'AccountName' }, { source: 'stage', target: 'StageName' }, { source: 'opportunityId', target: 'External_Id__c' }],
+          stageMapping: [{ stage: 'NEW', value: 'Prospecting' }, { stage: 'LOST', value: 'Closed Lost' }],
+        },
+      },
+      owner.token,
+    )).setCrmSettings;
+    expect(settings).toMatchObject({ enabled: true, maxAttempts: 5, retryScheduleMs: [20, 40, 80, 160] });
+
+    const sub = await subscribe(owner.token, `subscription { timeline(kinds: ["crm.sync.dead_lettered"]) { kind severity subject { __typename ... on CrmDelivery { id status attempts prospect { companyName } } } } }`);
+    crm.mode = 'down';
+    const prospectId = dataOf(await gql<{ createProspect: { id: string } }>(t.url, `mutation { createProspect(input: { companyName: "Dead Letter Inc" }) { id } }`, {}, owner.token)).createProspect.id;
+
+    const [dead] = await eventually(() => deliveries('DEAD_LETTER'), (list) => list.length === 1, 'the dead letter');
+    expect(dead).toMatchObject({ status: 'DEAD_LETTER', attempts: 5, maxAttempts: 5, operation: 'UPSERT_OPPORTUNITY', recordKey: prospectId, nextAttemptAt: null, replays: 0 });
+    expect(dead.attemptLog.map((a) => [a.outcome, a.httpStatus])).toEqual(Array.from({ length: 5 }, () => ['RETRYABLE', 503]));
+    expect(dead.lastError).toContain('503');
+    // Exponential backoff: each wait at least base × 2^(n−1) (the scheduler never tries early).
+    for (let i = 1; i < 5; i += 1) expect(Date.parse(dead.attemptLog[i].at) - Date.parse(dead.attemptLog[i - 1].at)).toBeGreaterThanOrEqual(backoffDelayMs(i, BASE_MS));
+    // The CRM saw exactly five requests, all with the delivery's idempotency key and the mapped fields.
+    const tries = crm.requests.filter((r) => r.body.recordKey === prospectId);
+    expect(tries).toHaveLength(5);
+    expect(new Set(tries.map((r) => r.headers['idempotency-key']))).toEqual(new Set([dead.id]));
+    expect(tries[0].body).toMatchObject({ operation: 'UPSERT_OPPORTUNITY', recordKey: prospectId, fields: { External_Id__c: prospectId, AccountName: 'Dead Letter Inc', StageName: 'Prospecting', previousStage: null }, precondition: null, force: false });
+    // The same delivery is in the dead-letter queue, with presales' view of the prospect.
+    const queue = dataOf(await gql<{ crmDeadLetters: { totalCount: number; edges: Array<{ node: { id: string } }> }; crmSyncStats: { deadLettered: number; pending: number } }>(
+      t.url,
+      `{ crmDeadLetters { totalCount edges { node { id } } } crmSyncStats { deadLettered pending } }`,
+      {},
+      owner.token,
+    ));
+    expect(queue.crmDeadLetters.totalCount).toBe(1);
+    expect(queue.crmDeadLetters.edges[0].node.id).toBe(dead.id);
+    expect(queue.crmSyncStats).toMatchObject({ deadLettered: 1, pending: 0 });
+    expect(dead.prospect).toEqual({ id: prospectId, companyName: 'Dead Letter Inc', stage: 'NEW' });
+
+    // The timeline subscriber hears about it, with the delivery resolved.
+    await waitUntil(() => sub.messages.length >= 1, 'dead letter on the timeline');
+    expect(sub.messages[0].data).toEqual({ timeline: { kind: 'crm.sync.dead_lettered', severity: 'CRITICAL', subject: { __typename: 'CrmDelivery', id: dead.id, status: 'DEAD_LETTER', attempts: 5, prospect: { companyName: 'Dead Letter Inc' } } } });
+
+    // No further tries after dead-lettering.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(crm.requests.filter((r) => r.body.recordKey === prospectId)).toHaveLength(5);
+
+    // Replaying something that is not dead-lettered is refused.
+    const wrong = await gql(t.url, `mutation($id: ID!) { replayCrmDelivery(id: $id) { id } }`, { id: 'no-such-delivery' }, owner.token);
+    expect(wrong.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
+
+    // The CRM is back: a replay delivers with the same idempotency key.
+    crm.mode = 'up';
+    const replayed = dataOf(await gql<{ replayCrmDelivery: { status: string; attempts: number; replays: number } }>(t.url, `mutation($id: ID!) { replayCrmDelivery(id: $id) { status attempts replays } }`, { id: dead.id }, owner.token)).replayCrmDelivery;
+    expect(replayed).toEqual({ status: 'PENDING', attempts: 0, replays: 1 });
+    const [delivered] = await eventually(() => deliveries('DELIVERED'), (list) => list.some((d) => d.id === dead.id), 'the replayed delivery');
+    expect(delivered).toMatchObject({ id: dead.id, status: 'DELIVERED', attempts: 1, replays: 1, lastError: null });
+    expect(delivered.attemptLog.map((a) => a.outcome)).toEqual(['RETRYABLE', 'RETRYABLE', 'RETRYABLE', 'RETRYABLE', 'RETRYABLE', 'DELIVERED']);
+    const after = crm.requests.filter((r) => r.body.recordKey === prospectId);
+    expect(after).toHaveLength(6);
+    expect(after[5].headers['idempotency-key']).toBe(dead.id);
+  }, 60_000);
+
+  it('sends a stage change the CRM disagrees with to manual review, and pushes it after a person decides', async () => {
+    crm.mode = 'strict';
+    const prospectId = dataOf(await gql<{ createProspect: { id: string } }>(t.url, `mutation { createProspect(input: { companyName: "Conflict Ltd" }) { id } }`, {}, owner.token)).createProspect.id;
+    await eventually(() => deliveries('DELIVERED'), (list) => list.some((d) => d.recordKey === prospectId), 'the creation sync');
+    dataOf(await gql(t.url, `mutation($id: ID!) { updateProspectStage(id: $id, stage: LOST) { stage } }`, { id: prospectId }, owner.token));
+
+    const review = await eventually(
+      async () => dataOf(await gql<{ crmReviewQueue: { edges: Array<{ node: Delivery & { conflictReason: string; conflictRemote: string } }> } }>(t.url, `{ crmReviewQueue { edges { node { ${DELIVERY} conflictReason conflictRemote } } } }`, {}, owner.token)).crmReviewQueue.edges.map((e) => e.node),
+      (list) => list.some((d) => d.recordKey === prospectId),
+      'the conflict in review',
+    );
+    const conflict = review.find((d) => d.recordKey === prospectId);
+    expect(conflict).toMatchObject({ status: 'CONFLICT', attempts: 1 });
+    expect(conflict?.conflictRemote).toContain('Qualified');
+    expect(conflict?.mappedFields).toEqual(expect.arrayContaining([{ name: 'StageName', value: 'Closed Lost' }, { name: 'previousStage', value: 'Prospecting' }]));
+    const sent = crm.requests.filter((r) => r.body.recordKey === prospectId && r.body.fields.StageName === 'Closed Lost');
+    expect(sent).toHaveLength(1);
+    expect(sent[0].body.precondition).toEqual({ name: 'StageName', value: 'Prospecting' });
+
+    const resolved = dataOf(await gql<{ resolveCrmConflict: { status: string } }>(t.url, `mutation($id: ID!) { resolveCrmConflict(id: $id, action: PUSH_OURS, note: "Deal is lost, the CRM is stale") { status } }`, { id: conflict?.id }, owner.token)).resolveCrmConflict;
+    expect(resolved.status).toBe('PENDING');
+    await eventually(() => deliveries('DELIVERED'), (list) => list.some((d) => d.id === conflict?.id), 'the pushed change');
+    const pushed = crm.requests.filter((r) => r.body.recordKey === prospectId && r.body.fields.StageName === 'Closed Lost');
+    expect(pushed).toHaveLength(2);
+    expect(pushed[1].body).toMatchObject({ force: true, precondition: null });
   }, 60_000);
 });

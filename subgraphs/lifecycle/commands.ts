@@ -41,6 +41,7 @@ import {
 import { isOwnSubjectType, isReferencedSubjectType, severityOf, summarizeEvent, TIMELINE_TOPICS, topicsVisibleTo } from './domain/timeline.ts';
 import {
   copilotTasks,
+  crmDeliveries,
   experimentAssignments,
   experiments,
   healthAlerts,
@@ -420,6 +421,8 @@ export const subjectOf = async (deps: LifecycleDeps, ctx: RequestContext, event:
       return tagged(await loaderOf(ctx, deps.store, supportTickets).load(id));
     case 'Experiment':
       return tagged(await loaderOf(ctx, deps.store, experiments).load(id));
+    case 'CrmDelivery':
+      return tagged(await loaderOf(ctx, deps.store, crmDeliveries).load(id));
   }
 };
 

@@ -3,6 +3,7 @@ import type { HealthBand, HealthComponentName, HealthSignals, HealthWeights } fr
 import type { LifecycleStage } from './domain/lifecycle.ts';
 import type { TimelineSeverity } from './domain/timeline.ts';
 import type { SupportChannel, SupportUrgency } from './domain/support.ts';
+import type { CrmAttemptOutcome, CrmDeliveryStatus, CrmField, CrmOperation, FieldMapping, StageMapping } from './domain/crm.ts';
 
 /** One daily health score of the tenant organization (one document per UTC day; a later reading replaces the day's). */
 export interface HealthScoreDoc {
@@ -133,6 +134,61 @@ export interface ExperimentAssignmentDoc {
   outcomeAt: string | null;
 }
 
+/** The organization's CRM sync settings (one document per tenant, id `crm`). */
+export interface CrmSettingsDoc {
+  enabled: boolean;
+  connector: 'HTTP';
+  endpointUrl: string;
+  fieldMapping: FieldMapping[];
+  stageMapping: StageMapping[];
+  backoffBaseMs: number;
+}
+
+/** What CRM sync knows of an opportunity (a presales prospect; the id is the prospect id), from presales events. */
+export interface CrmOpportunityDoc {
+  name: string | null;
+  stage: string;
+  stageChangedAt: string;
+}
+
+/** One attempt of a CRM delivery. */
+export interface CrmAttemptDoc {
+  at: string;
+  outcome: CrmAttemptOutcome;
+  detail: string;
+  httpStatus: number | null;
+}
+
+/** One outbound CRM write with its retry state: persisted, so retries survive a restart. */
+export interface CrmDeliveryDoc {
+  operation: CrmOperation;
+  recordKey: string;
+  sourceEventId: string;
+  sourceEventType: string;
+  sourceOccurredAt: string;
+  fields: CrmField[];
+  precondition: CrmField | null;
+  force: boolean;
+  status: CrmDeliveryStatus;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  attemptLog: CrmAttemptDoc[];
+  deliveredAt: string | null;
+  deadLetteredAt: string | null;
+  conflictReason: string | null;
+  conflictRemote: string | null;
+  replays: number;
+}
+
+/** The CRM scheduler's due index, in the platform scope (id = tenant id): which tenants have deliveries due, and when. */
+export interface CrmDueDoc {
+  dueAt: string;
+  /** The entry is kept at least until then, so a delivery whose transaction is still committing is never orphaned. */
+  holdUntil: string;
+}
+
 export const healthScores = defineCollection<HealthScoreDoc>('lifecycle_health_scores', [{ fields: ['day'], unique: true }]);
 export const settings = defineCollection<LifecycleSettingsDoc>('lifecycle_settings');
 export const healthAlerts = defineCollection<HealthAlertDoc>('lifecycle_health_alerts', [{ fields: ['day'] }]);
@@ -145,6 +201,13 @@ export const supportTickets = defineCollection<SupportTicketDoc>('lifecycle_supp
 export const experiments = defineCollection<ExperimentDoc>('lifecycle_experiments');
 export const experimentAssignments = defineCollection<ExperimentAssignmentDoc>('lifecycle_experiment_assignments', [{ fields: ['experimentId', 'recipientId'], unique: true }]);
 
+export const crmSettings = defineCollection<CrmSettingsDoc>('lifecycle_crm_settings');
+export const crmOpportunities = defineCollection<CrmOpportunityDoc>('lifecycle_crm_opportunities');
+export const crmDeliveries = defineCollection<CrmDeliveryDoc>('lifecycle_crm_deliveries', [{ fields: ['status'] }, { fields: ['recordKey'] }, { fields: ['sourceEventId', 'operation'], unique: true }]);
+export const crmDue = defineCollection<CrmDueDoc>('lifecycle_crm_due', [{ fields: ['dueAt'] }]);
+
+export type CrmSettingsModel = Stored<CrmSettingsDoc>;
+export type CrmDeliveryModel = Stored<CrmDeliveryDoc>;
 export type HealthScoreModel = Stored<HealthScoreDoc>;
 export type HealthAlertModel = Stored<HealthAlertDoc>;
 export type CopilotTaskModel = Stored<CopilotTaskDoc>;
