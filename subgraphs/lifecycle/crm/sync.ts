@@ -213,7 +213,9 @@ export const createCrmScheduler = (deps: SubgraphDeps, connectorFor: CrmConnecto
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
   let again = false;
-  let stopped = true;
+  /** Timers run only between start() and stop(); a direct tick() works without them (tests, tools). */
+  let timersOn = false;
+  let stopped = false;
 
   const processTenant = async (tenantId: string): Promise<number> => {
     const scope = systemScope(tenantId, 'CRM sync scheduler');
@@ -293,7 +295,7 @@ export const createCrmScheduler = (deps: SubgraphDeps, connectorFor: CrmConnecto
   };
 
   const schedule = (ms: number): void => {
-    if (stopped) return;
+    if (!timersOn || stopped) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => void run(), ms);
     timer.unref();
@@ -315,16 +317,18 @@ export const createCrmScheduler = (deps: SubgraphDeps, connectorFor: CrmConnecto
   return {
     async start() {
       stopped = false;
+      timersOn = true;
       schedule(0);
     },
     async stop() {
       stopped = true;
+      timersOn = false;
       if (timer) clearTimeout(timer);
       timer = null;
       await running?.catch(() => undefined);
     },
     kick() {
-      if (stopped) return;
+      if (!timersOn || stopped) return;
       if (running) again = true;
       else schedule(0);
     },
