@@ -44,6 +44,18 @@ const newOwner = async (organizationId: string, email: string): Promise<{ id: st
   return { id: created.id, token: (await signIn(t.url, email, 'a-long-password-1')).accessToken };
 };
 
+/** Reads until `done` holds (bounded), for effects that travel over the bus. */
+const eventually = async <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> => {
+  let last = await read();
+  const until = Date.now() + 15_000;
+  while (!done(last)) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    last = await read();
+  }
+  return last;
+};
+
 const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString();
 
 describe('customer health: green to red, alert, Copilot task, live timeline', () => {
@@ -372,16 +384,6 @@ describe('CRM sync: retries with backoff, dead-letter queue, replay, manual revi
   }
   const deliveries = async (status: string): Promise<Delivery[]> =>
     dataOf(await gql<{ crmDeliveries: { edges: Array<{ node: Delivery }> } }>(t.url, `query($s: CrmDeliveryStatus) { crmDeliveries(status: $s, first: 50) { edges { node { ${DELIVERY} } } } }`, { s: status }, owner.token)).crmDeliveries.edges.map((e) => e.node);
-  const eventually = async <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> => {
-    let last = await read();
-    const until = Date.now() + 15_000;
-    while (!done(last)) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-      await new Promise((r) => setTimeout(r, 50));
-      last = await read();
-    }
-    return last;
-  };
 
   it('refuses a bad endpoint with a coded, hinted error and stores nothing', async () => {
     const bad = await gql(t.url, `mutation($input: CrmSettingsInput!) { setCrmSettings(input: $input) { enabled } }`, { input: { enabled: true, endpointUrl: 'ftp://crm.example.com/in' } }, owner.token);
@@ -489,4 +491,99 @@ describe('CRM sync: retries with backoff, dead-letter queue, replay, manual revi
     expect(pushed).toHaveLength(2);
     expect(pushed[1].body).toMatchObject({ force: true, precondition: null });
   }, 60_000);
+});
+
+describe('monitoring: incidents from runtime signals, automatic rollback, root-cause summary', () => {
+  let owner: { id: string; token: string };
+  beforeAll(async () => {
+    owner = await newOwner(await newOrg('Monitor Corp'), 'owner@monitor.test');
+  }, 30_000);
+
+  const SIGNALS = `mutation($input: RuntimeSignalsInput!) {
+    recordRuntimeSignals(input: $input) { errorRate successRate breaches incident { id status rollbackState rollbackToVersion } provenance { method } }
+  }`;
+  interface SignalsResult {
+    recordRuntimeSignals: { errorRate: number | null; successRate: number | null; breaches: string[]; incident: { id: string; status: string; rollbackState: string; rollbackToVersion: number | null } | null; provenance: { method: string } };
+  }
+
+  it('opens an incident when the error rate passes 5%, and implementation rolls the configuration back to the previous version', async () => {
+    const document = { schemaVersion: 1, productType: 'VOICEBOT', model: 'gpt-4o', systemPrompt: 'You are the Monitor Corp hotline voice agent.', tools: [], integrations: [], voice: { speed: 1.1, clarity: 0.9, style: 'calm', backgroundSound: null }, escalationRules: [] };
+    const configId = dataOf(await gql<{ createConfig: { id: string } }>(t.url, `mutation($input: CreateConfigInput!) { createConfig(input: $input) { id } }`, { input: { name: 'Hotline', document: JSON.stringify(document) } }, owner.token)).createConfig.id;
+    const DEPLOY = `mutation($input: DeployConfigInput!) { deployConfig(input: $input) { id } }`;
+    dataOf(await gql(t.url, DEPLOY, { input: { configId, version: 1, environment: 'DEV' } }, owner.token));
+    dataOf(await gql(t.url, `mutation($input: CommitConfigInput!) { commitConfig(input: $input) { number } }`, { input: { configId, document: JSON.stringify({ ...document, voice: { ...document.voice, speed: 1.3 } }), message: 'Faster voice' } }, owner.token));
+    const v2Deployment = dataOf(await gql<{ deployConfig: { id: string } }>(t.url, DEPLOY, { input: { configId, version: 2, environment: 'DEV' } }, owner.token)).deployConfig.id;
+
+    // Monitoring learns the deployment from implementation's config.deployed event.
+    const known = await eventually(
+      async () => dataOf(await gql<{ monitoredDeployment: { version: number; previousVersion: number | null; deployment: { id: string } } | null }>(t.url, `query($c: ID!) { monitoredDeployment(configId: $c, environment: DEV) { version previousVersion deployment { id } } }`, { c: configId }, owner.token)).monitoredDeployment,
+      (d) => d?.version === 2,
+      'the deployment to reach monitoring',
+    );
+    expect(known).toEqual({ version: 2, previousVersion: 1, deployment: { id: v2Deployment } });
+    // A healthy window is just recorded.
+    const healthy = await gql<SignalsResult>(t.url, SIGNALS, { input: { configId, environment: 'DEV', requests: 400, errors: 8, conversations: 100, successfulConversations: 92 } }, owner.token);
+    expect(dataOf(healthy).recordRuntimeSignals).toMatchObject({ errorRate: 0.02, successRate: 0.92, breaches: [], incident: null, provenance: { method: 'RULE' } });
+
+    const sub = await subscribe(owner.token, `subscription { timeline(kinds: ["monitoring.incident.opened", "monitoring.rollback.completed"]) { kind severity subject { __typename ... on MonitoringIncident { id status rollbackState } } } }`);
+    // 30 of 400 requests fail (7.5%): an incident, and a rollback request to version 1.
+    const breach = dataOf(await gql<SignalsResult>(t.url, SIGNALS, { input: { configId, environment: 'DEV', requests: 400, errors: 30, conversations: 100, successfulConversations: 90 } }, owner.token)).recordRuntimeSignals;
+    expect(breach).toMatchObject({ errorRate: 0.075, successRate: 0.9, breaches: ['ERROR_RATE'], incident: { status: 'OPEN', rollbackState: 'REQUESTED', rollbackToVersion: 1 } });
+    const incidentId = breach.incident?.id as string;
+
+    // Implementation acts on the request: DEV runs version 1 again, and the incident records it.
+    const INCIDENT = `query($id: ID!) { incident(id: $id) {
+      status version previousVersion rollbackState breaches errorRate
+      timeline { kind detail }
+      rootCause { summary provenance { method model } }
+      deployment { id }
+      config { id name deployedVersion(environment: DEV) { number } }
+    } }`;
+    interface Incident {
+      status: string;
+      version: number;
+      previousVersion: number;
+      rollbackState: string;
+      breaches: string[];
+      errorRate: number;
+      timeline: Array<{ kind: string; detail: string }>;
+      rootCause: { summary: string; provenance: { method: string; model: string } };
+      deployment: { id: string };
+      config: { id: string; name: string; deployedVersion: { number: number } | null };
+    }
+    const incident = await eventually(
+      async () => dataOf(await gql<{ incident: Incident }>(t.url, INCIDENT, { id: incidentId }, owner.token)).incident,
+      (i) => i.rollbackState !== 'REQUESTED',
+      'the rollback',
+    );
+    expect(incident).toMatchObject({ status: 'OPEN', version: 2, previousVersion: 1, rollbackState: 'DONE', breaches: ['ERROR_RATE'], errorRate: 0.075, deployment: { id: v2Deployment } });
+    expect(incident.config).toEqual({ id: configId, name: 'Hotline', deployedVersion: { number: 1 } });
+    expect(incident.timeline.map((e) => e.kind)).toEqual(['OPENED', 'ROLLBACK_REQUESTED', 'ROLLED_BACK']);
+    // No language model is configured here: the deterministic local method wrote the summary, and provenance says so.
+    expect(incident.rootCause.provenance).toEqual({ method: 'RULE', model: 'mesh-monitoring-rca' });
+    expect(incident.rootCause.summary).toMatch(/regression in configuration version 2/);
+    expect(incident.rootCause.summary).toMatch(/Roll back to version 1/);
+
+    await waitUntil(() => sub.messages.length >= 2, 'incident events on the timeline');
+    const kinds = sub.messages.map((m) => (m.data as { timeline: { kind: string; severity: string } }).timeline);
+    expect(kinds.map((k) => k.kind)).toEqual(['monitoring.incident.opened', 'monitoring.rollback.completed']);
+    expect(kinds.every((k) => k.severity === 'CRITICAL')).toBe(true);
+
+    // Signals of the rolled-back version are healthy: the incident notes recovery; a person resolves it.
+    const recovered = dataOf(await gql<SignalsResult>(t.url, SIGNALS, { input: { configId, environment: 'DEV', requests: 300, errors: 3, conversations: 80, successfulConversations: 76 } }, owner.token)).recordRuntimeSignals;
+    expect(recovered.breaches).toEqual([]);
+    expect(recovered.incident?.id).toBe(incidentId);
+    const resolved = dataOf(await gql<{ resolveIncident: { status: string; timeline: Array<{ kind: string }> } }>(t.url, `mutation($id: ID!) { resolveIncident(id: $id, note: "Voice speed 1.3 broke the TTS provider; stay on v1") { status timeline { kind } } }`, { id: incidentId }, owner.token)).resolveIncident;
+    expect(resolved.status).toBe('RESOLVED');
+    expect(resolved.timeline.map((e) => e.kind)).toEqual(['OPENED', 'ROLLBACK_REQUESTED', 'ROLLED_BACK', 'RECOVERED', 'RESOLVED']);
+  }, 60_000);
+
+  it('refuses inconsistent signal windows with a coded, hinted error', async () => {
+    const bad = await gql(t.url, SIGNALS, { input: { configId: 'unknown', requests: 10, errors: 20, conversations: 0, successfulConversations: 0 } }, owner.token);
+    expect(bad.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.errors' });
+    expect(bad.body.errors?.[0].extensions.hint).toBeTruthy();
+    const unknown = await gql(t.url, SIGNALS, { input: { configId: 'unknown', requests: 100, errors: 20, conversations: 0, successfulConversations: 0 } }, owner.token);
+    expect(unknown.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
+    expect(unknown.body.errors?.[0].extensions.hint).toMatch(/deploy/i);
+  });
 });

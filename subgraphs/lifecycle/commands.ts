@@ -42,6 +42,7 @@ import { isOwnSubjectType, isReferencedSubjectType, severityOf, summarizeEvent, 
 import {
   copilotTasks,
   crmDeliveries,
+  incidents,
   experimentAssignments,
   experiments,
   healthAlerts,
@@ -423,6 +424,8 @@ export const subjectOf = async (deps: LifecycleDeps, ctx: RequestContext, event:
       return tagged(await loaderOf(ctx, deps.store, experiments).load(id));
     case 'CrmDelivery':
       return tagged(await loaderOf(ctx, deps.store, crmDeliveries).load(id));
+    case 'MonitoringIncident':
+      return tagged(await loaderOf(ctx, deps.store, incidents).load(id));
   }
 };
 

@@ -7,6 +7,7 @@ import { recordTimelineEvent } from './commands.ts';
 import { TIMELINE_TOPICS } from './domain/timeline.ts';
 import { createResolvers } from './resolvers.ts';
 import { createHttpCrmConnector } from './crm/connector.ts';
+import { MONITORING_CONSUMER, MONITORING_SOURCE_TYPES, recordConfigEvent } from './monitoring/commands.ts';
 import { createCrmScheduler, CRM_CONSUMER, CRM_SOURCE_TOPICS, CRM_SOURCE_TYPES, queueCrmDelivery, type CrmConnectorFactory } from './crm/sync.ts';
 
 export const LIFECYCLE = 'lifecycle';
@@ -24,6 +25,7 @@ export interface LifecycleOptions {
 export const createLifecycleSubgraph = (deps: SubgraphDeps, options: LifecycleOptions = {}): SubgraphDefinition => {
   let timeline: BusSubscription | null = null;
   let crmSource: BusSubscription | null = null;
+  let monitoring: BusSubscription | null = null;
   const scheduler = createCrmScheduler(deps, options.crmConnector ?? ((settings) => createHttpCrmConnector(settings.endpointUrl)), { pollMs: options.crmPollMs });
   return {
     name: LIFECYCLE,
@@ -34,11 +36,14 @@ export const createLifecycleSubgraph = (deps: SubgraphDeps, options: LifecycleOp
       crmSource = await consumeOnce(deps.bus, deps.store, { consumer: CRM_CONSUMER, topics: CRM_SOURCE_TOPICS, types: CRM_SOURCE_TYPES, fromBeginning: true }, (event, tx) =>
         queueCrmDelivery(deps, event, tx, () => scheduler.kick()),
       );
+      monitoring = await consumeOnce(deps.bus, deps.store, { consumer: MONITORING_CONSUMER, topics: ['config_events'], types: MONITORING_SOURCE_TYPES, fromBeginning: true }, (event, tx) => recordConfigEvent(deps, event, tx));
       await scheduler.start();
     },
     async stop() {
       await scheduler.stop();
       await crmSource?.close();
+      await monitoring?.close();
+      monitoring = null;
       await timeline?.close();
       crmSource = null;
       timeline = null;

@@ -35,7 +35,8 @@ import {
 } from './commands.ts';
 import { subjectTypenameOf } from './domain/timeline.ts';
 import { fieldValueText, getCrmSettings, listCrmDeliveries, mappedFieldsOf, crmSyncStats, replayCrmDelivery, resolveCrmConflict, setCrmSettings, withProvenance } from './crm/commands.ts';
-import { copilotTasks, crmDeliveries, experimentAssignments, experiments, healthAlerts, healthScores, lifecycleTransitions, supportTickets, timelineEvents } from './store.ts';
+import { listIncidents, monitoredDeployment, openIncidentOf, recordRuntimeSignals, resolveIncident } from './monitoring/commands.ts';
+import { copilotTasks, crmDeliveries, incidents, experimentAssignments, experiments, healthAlerts, healthScores, lifecycleTransitions, supportTickets, timelineEvents } from './store.ts';
 
 /** Thin resolvers: argument mapping, then commands.ts and domain/. */
 export const createResolvers = (deps: LifecycleDeps, crm: { kick(): void }): Resolvers => ({
@@ -53,6 +54,9 @@ export const createResolvers = (deps: LifecycleDeps, crm: { kick(): void }): Res
     supportSettings: (_root, _args, ctx) => supportSettings(deps, ctx),
     experiment: (_root, args, ctx) => loaderOf(ctx, deps.store, experiments).load(args.id),
     experiments: (_root, args, ctx) => listExperiments(deps, ctx, args),
+    incidents: (_root, args, ctx) => listIncidents(deps, ctx, args),
+    incident: (_root, args, ctx) => loaderOf(ctx, deps.store, incidents).load(args.id),
+    monitoredDeployment: (_root, args, ctx) => monitoredDeployment(deps, ctx, args),
     crmSettings: (_root, _args, ctx) => getCrmSettings(deps, ctx),
     crmDeliveries: (_root, args, ctx) => listCrmDeliveries(deps, ctx, args),
     crmDelivery: (_root, args, ctx) => loaderOf(ctx, deps.store, crmDeliveries).load(args.id),
@@ -71,9 +75,24 @@ export const createResolvers = (deps: LifecycleDeps, crm: { kick(): void }): Res
     createExperiment: (_root, { input }, ctx) => createExperiment(deps, ctx, input),
     assignVariant: (_root, args, ctx) => assignVariant(deps, ctx, args),
     recordExperimentOutcome: (_root, args, ctx) => recordExperimentOutcome(deps, ctx, args),
+    recordRuntimeSignals: (_root, { input }, ctx) => recordRuntimeSignals(deps, ctx, input),
+    resolveIncident: (_root, args, ctx) => resolveIncident(deps, ctx, args),
     setCrmSettings: (_root, { input }, ctx) => setCrmSettings(deps, ctx, input),
     replayCrmDelivery: (_root, args, ctx) => replayCrmDelivery(deps, ctx, args.id, crm.kick),
     resolveCrmConflict: (_root, args, ctx) => resolveCrmConflict(deps, ctx, args, crm.kick),
+  },
+  MonitoredDeployment: {
+    version: (deployed) => deployed.versionNumber,
+    deployment: (deployed) => ({ id: deployed.deploymentId }),
+    openIncident: (deployed, _args, ctx) => openIncidentOf(deps, ctx, deployed),
+  },
+  MonitoringIncident: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, incidents).load(ref.id as string),
+    config: (incident) => ({ id: incident.configId }),
+    version: (incident) => incident.versionNumber,
+    deployment: (incident) => ({ id: incident.deploymentId }),
+    timeline: (incident) => withProvenance(incident.entries, incident.provenance),
+    rootCause: (incident) => ({ summary: incident.rootCauseSummary, provenance: incident.rootCauseProvenance }),
   },
   CrmSettings: {
     fieldMapping: (settings) => withProvenance(settings.fieldMapping, settings.provenance),

@@ -3,6 +3,8 @@ import type { HealthBand, HealthComponentName, HealthSignals, HealthWeights } fr
 import type { LifecycleStage } from './domain/lifecycle.ts';
 import type { TimelineSeverity } from './domain/timeline.ts';
 import type { SupportChannel, SupportUrgency } from './domain/support.ts';
+import type { Breach, DeployEnvironment } from './domain/monitoring.ts';
+import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
 import type { CrmAttemptOutcome, CrmDeliveryStatus, CrmField, CrmOperation, FieldMapping, StageMapping } from './domain/crm.ts';
 
 /** One daily health score of the tenant organization (one document per UTC day; a later reading replaces the day's). */
@@ -189,6 +191,66 @@ export interface CrmDueDoc {
   holdUntil: string;
 }
 
+/** A configuration as deployed to one environment (id `<configId>:<environment>`), from implementation's config.deployed. */
+export interface DeployedConfigDoc {
+  configId: string;
+  configName: string;
+  environment: DeployEnvironment;
+  versionNumber: number;
+  previousVersion: number | null;
+  deploymentId: string;
+  deployedAt: string;
+}
+
+/** One window of runtime signals of a deployed configuration. */
+export interface SignalWindowDoc {
+  configId: string;
+  environment: DeployEnvironment;
+  versionNumber: number;
+  at: string;
+  requests: number;
+  errors: number;
+  conversations: number;
+  successfulConversations: number;
+  errorRate: number | null;
+  successRate: number | null;
+  breaches: Breach[];
+  incidentId: string | null;
+}
+
+export type IncidentStatus = 'OPEN' | 'RESOLVED';
+export type IncidentEntryKind = 'OPENED' | 'ROLLBACK_REQUESTED' | 'ROLLBACK_NOT_POSSIBLE' | 'ROLLED_BACK' | 'ROLLBACK_SKIPPED' | 'SIGNALS_BREACHED' | 'RECOVERED' | 'RESOLVED';
+
+/** One entry of an incident's timeline. */
+export interface IncidentEntry {
+  at: string;
+  kind: IncidentEntryKind;
+  detail: string;
+}
+
+export type RollbackState = 'NOT_POSSIBLE' | 'REQUESTED' | 'DONE' | 'SKIPPED';
+
+/** A monitoring incident of a deployed configuration, with its rollback and generated root-cause summary. */
+export interface IncidentDoc {
+  configId: string;
+  configName: string;
+  environment: DeployEnvironment;
+  versionNumber: number;
+  deploymentId: string;
+  previousVersion: number | null;
+  status: IncidentStatus;
+  openedAt: string;
+  resolvedAt: string | null;
+  breaches: Breach[];
+  errorRate: number | null;
+  successRate: number | null;
+  rollbackState: RollbackState;
+  rollbackToVersion: number | null;
+  entries: IncidentEntry[];
+  rootCauseSummary: string;
+  rootCauseProvenance: ProvenanceRecord;
+}
+
 export const healthScores = defineCollection<HealthScoreDoc>('lifecycle_health_scores', [{ fields: ['day'], unique: true }]);
 export const settings = defineCollection<LifecycleSettingsDoc>('lifecycle_settings');
 export const healthAlerts = defineCollection<HealthAlertDoc>('lifecycle_health_alerts', [{ fields: ['day'] }]);
@@ -206,6 +268,12 @@ export const crmOpportunities = defineCollection<CrmOpportunityDoc>('lifecycle_c
 export const crmDeliveries = defineCollection<CrmDeliveryDoc>('lifecycle_crm_deliveries', [{ fields: ['status'] }, { fields: ['recordKey'] }, { fields: ['sourceEventId', 'operation'], unique: true }]);
 export const crmDue = defineCollection<CrmDueDoc>('lifecycle_crm_due', [{ fields: ['dueAt'] }]);
 
+export const deployedConfigs = defineCollection<DeployedConfigDoc>('lifecycle_deployed_configs', [{ fields: ['configId'] }]);
+export const signalWindows = defineCollection<SignalWindowDoc>('lifecycle_signal_windows', [{ fields: ['configId', 'environment', 'versionNumber'] }]);
+export const incidents = defineCollection<IncidentDoc>('lifecycle_incidents', [{ fields: ['status'] }, { fields: ['configId', 'environment', 'status'] }]);
+
+export type MonitoringIncidentModel = Stored<IncidentDoc>;
+export type MonitoredDeploymentModel = Stored<DeployedConfigDoc>;
 export type CrmSettingsModel = Stored<CrmSettingsDoc>;
 export type CrmDeliveryModel = Stored<CrmDeliveryDoc>;
 export type HealthScoreModel = Stored<HealthScoreDoc>;
