@@ -17,6 +17,7 @@ import {
   type FieldMapping,
   type StageMapping,
 } from '../domain/crm.ts';
+import { connectionOf } from '../commands.ts';
 import { crmDeliveries, crmSettings, type CrmDeliveryDoc, type CrmDeliveryModel, type CrmSettingsModel } from '../store.ts';
 import { CRM_SETTINGS_ID, markDue } from './sync.ts';
 
@@ -26,11 +27,6 @@ const txOptions = (ctx: RequestContext, action: string) => {
   const principal = requirePrincipal(ctx);
   return { action: `lifecycle.${action}`, actor: { id: principal.subject, kind: principal.kind }, correlationId: ctx.correlationId };
 };
-
-const connectionOf = <N>(page: { items: N[]; cursors: string[]; hasNextPage: boolean; endCursor: string | null }) => ({
-  edges: page.items.map((node, i) => ({ cursor: page.cursors[i], node })),
-  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-});
 
 export interface CrmSettingsInput {
   enabled: boolean;

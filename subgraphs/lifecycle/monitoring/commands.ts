@@ -19,6 +19,7 @@ import {
   type IncidentFacts,
   type RuntimeSignals,
 } from '../domain/monitoring.ts';
+import { connectionOf } from '../commands.ts';
 import { deployedConfigs, incidents, signalWindows, type IncidentEntry, type IncidentStatus, type MonitoringIncidentModel } from '../store.ts';
 
 /** Monitoring: runtime signals per deployed configuration, incidents, auto-rollback requests, root-cause summaries. */
@@ -191,8 +192,7 @@ export const resolveIncident = async (deps: SubgraphDeps, ctx: RequestContext, a
 
 export const listIncidents = async (deps: SubgraphDeps, ctx: RequestContext, args: { status?: IncidentStatus | null; first?: number | null; after?: string | null }) => {
   const filter: Filter = args.status ? { status: args.status } : {};
-  const page = await deps.store.collection(incidents).page(requireScope(ctx), filter, { first: clampFirst(args.first), after: args.after });
-  return { edges: page.items.map((node, i) => ({ cursor: page.cursors[i], node })), pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+  return connectionOf(await deps.store.collection(incidents).page(requireScope(ctx), filter, { first: clampFirst(args.first), after: args.after }));
 };
 
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
