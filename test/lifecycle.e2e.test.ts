@@ -538,6 +538,7 @@ describe('monitoring: incidents from runtime signals, automatic rollback, root-c
       rootCause { summary provenance { method model } }
       deployment { id }
       config { id name deployedVersion(environment: DEV) { number } }
+      task { id kind audience priority status }
     } }`;
     interface Incident {
       status: string;
@@ -550,6 +551,7 @@ describe('monitoring: incidents from runtime signals, automatic rollback, root-c
       rootCause: { summary: string; provenance: { method: string; model: string } };
       deployment: { id: string };
       config: { id: string; name: string; deployedVersion: { number: number } | null };
+      task: { id: string; kind: string; audience: string; priority: string; status: string } | null;
     }
     const incident = await eventually(
       async () => dataOf(await gql<{ incident: Incident }>(t.url, INCIDENT, { id: incidentId }, owner.token)).incident,
@@ -558,6 +560,8 @@ describe('monitoring: incidents from runtime signals, automatic rollback, root-c
     );
     expect(incident).toMatchObject({ status: 'OPEN', version: 2, previousVersion: 1, rollbackState: 'DONE', breaches: ['ERROR_RATE'], errorRate: 0.075, deployment: { id: v2Deployment } });
     expect(incident.config).toEqual({ id: configId, name: 'Hotline', deployedVersion: { number: 1 } });
+    // The Copilot gets a task for the onboarding specialist who owns the configuration.
+    expect(incident.task).toMatchObject({ kind: 'RESOLVE_INCIDENT', audience: 'ONBOARDING', priority: 'HIGH', status: 'OPEN' });
     expect(incident.timeline.map((e) => e.kind)).toEqual(['OPENED', 'ROLLBACK_REQUESTED', 'ROLLED_BACK']);
     // No language model is configured here: the deterministic local method wrote the summary, and provenance says so.
     expect(incident.rootCause.provenance).toEqual({ method: 'RULE', model: 'mesh-monitoring-rca' });
@@ -576,6 +580,8 @@ describe('monitoring: incidents from runtime signals, automatic rollback, root-c
     const resolved = dataOf(await gql<{ resolveIncident: { status: string; timeline: Array<{ kind: string }> } }>(t.url, `mutation($id: ID!) { resolveIncident(id: $id, note: "Voice speed 1.3 broke the TTS provider; stay on v1") { status timeline { kind } } }`, { id: incidentId }, owner.token)).resolveIncident;
     expect(resolved.status).toBe('RESOLVED');
     expect(resolved.timeline.map((e) => e.kind)).toEqual(['OPENED', 'ROLLBACK_REQUESTED', 'ROLLED_BACK', 'RECOVERED', 'RESOLVED']);
+    const task = dataOf(await gql<{ incident: { task: { status: string } } }>(t.url, `query($id: ID!) { incident(id: $id) { task { status } } }`, { id: incidentId }, owner.token)).incident.task;
+    expect(task.status).toBe('DONE');
   }, 60_000);
 
   it('refuses inconsistent signal windows with a coded, hinted error', async () => {

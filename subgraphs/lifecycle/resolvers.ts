@@ -93,6 +93,7 @@ export const createResolvers = (deps: LifecycleDeps, crm: { kick(): void }): Res
     deployment: (incident) => ({ id: incident.deploymentId }),
     timeline: (incident) => withProvenance(incident.entries, incident.provenance),
     rootCause: (incident) => ({ summary: incident.rootCauseSummary, provenance: incident.rootCauseProvenance }),
+    task: (incident, _args, ctx) => (incident.taskId ? loaderOf(ctx, deps.store, copilotTasks).load(incident.taskId) : null),
   },
   CrmSettings: {
     fieldMapping: (settings) => withProvenance(settings.fieldMapping, settings.provenance),

@@ -38,7 +38,7 @@ export interface HealthAlertDoc {
   taskId: string;
 }
 
-export type CopilotTaskKind = 'HEALTH_PLAYBOOK' | 'RESPOND_TO_ESCALATION';
+export type CopilotTaskKind = 'HEALTH_PLAYBOOK' | 'RESPOND_TO_ESCALATION' | 'RESOLVE_INCIDENT';
 export type CopilotAudience = 'SALES' | 'ONBOARDING' | 'SUPPORT' | 'SUCCESS';
 export type CopilotTaskPriority = 'HIGH' | 'MEDIUM' | 'LOW';
 export type CopilotTaskStatus = 'OPEN' | 'ACCEPTED' | 'DEFERRED' | 'DONE';
@@ -249,6 +249,8 @@ export interface IncidentDoc {
   entries: IncidentEntry[];
   rootCauseSummary: string;
   rootCauseProvenance: ProvenanceRecord;
+  /** The Copilot task created for the incident (older incidents may have none). */
+  taskId?: string | null;
 }
 
 export const healthScores = defineCollection<HealthScoreDoc>('lifecycle_health_scores', [{ fields: ['day'], unique: true }]);

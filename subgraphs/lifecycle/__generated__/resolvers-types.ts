@@ -109,7 +109,7 @@ export type CopilotTask = {
   status: CopilotTaskStatus;
   /** Id of that entity. */
   subjectId: Scalars['ID']['output'];
-  /** Type name of the entity the task is about (HealthAlert, SupportTicket). */
+  /** Type name of the entity the task is about (HealthAlert, SupportTicket, MonitoringIncident). */
   subjectTypename: Scalars['String']['output'];
   /** Short title. */
   title: Scalars['String']['output'];
@@ -137,6 +137,8 @@ export type CopilotTaskEdge = {
 export type CopilotTaskKind =
   /** A customer-success playbook step after a health alert. */
   | 'HEALTH_PLAYBOOK'
+  /** Investigate and resolve a monitoring incident of a deployed configuration. */
+  | 'RESOLVE_INCIDENT'
   /** Answer a support ticket escalated by the support engine. */
   | 'RESPOND_TO_ESCALATION';
 
@@ -918,6 +920,8 @@ export type MonitoringIncident = {
   status: IncidentStatus;
   /** Success rate of the opening window; null under 20 conversations. */
   successRate?: Maybe<Scalars['Float']['output']>;
+  /** The Copilot task created for the incident (onboarding specialists own deployed configurations). */
+  task?: Maybe<CopilotTask>;
   /** What happened, oldest first. */
   timeline: Array<IncidentEntry>;
   /** The deployed version the incident is about. */
@@ -2457,6 +2461,7 @@ export type MonitoringIncidentResolvers<ContextType = RequestContext, ParentType
   rootCause?: Resolver<ResolversTypes['IncidentRootCause'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['IncidentStatus'], ParentType, ContextType>;
   successRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  task?: Resolver<Maybe<ResolversTypes['CopilotTask']>, ParentType, ContextType>;
   timeline?: Resolver<Array<ResolversTypes['IncidentEntry']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;

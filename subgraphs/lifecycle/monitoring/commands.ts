@@ -20,7 +20,7 @@ import {
   type RuntimeSignals,
 } from '../domain/monitoring.ts';
 import { connectionOf } from '../commands.ts';
-import { deployedConfigs, incidents, signalWindows, type IncidentEntry, type IncidentStatus, type MonitoringIncidentModel } from '../store.ts';
+import { copilotTasks, deployedConfigs, incidents, signalWindows, type IncidentEntry, type IncidentStatus, type MonitoringIncidentModel } from '../store.ts';
 
 /** Monitoring: runtime signals per deployed configuration, incidents, auto-rollback requests, root-cause summaries. */
 
@@ -121,6 +121,27 @@ export const recordRuntimeSignals = async (deps: SubgraphDeps, ctx: RequestConte
           ? { at, kind: 'ROLLBACK_REQUESTED', detail: `Automatic rollback to version ${deployed.previousVersion} requested` }
           : { at, kind: 'ROLLBACK_NOT_POSSIBLE', detail: 'No previous version was deployed here; nothing to roll back to' },
       ];
+      const task = tx.insert(
+        copilotTasks,
+        {
+          kind: 'RESOLVE_INCIDENT',
+          audience: 'ONBOARDING',
+          title: `Incident: ${deployed.configName} v${deployed.versionNumber} in ${environment}`,
+          context: `${describeBreaches(verdict)}. ${canRollBack ? `Automatic rollback to version ${deployed.previousVersion} requested.` : 'No previous version to roll back to.'} Root cause (${rca.provenance.method}): ${rca.summary}`,
+          recommendedActions: [
+            canRollBack ? `Confirm the rollback to version ${deployed.previousVersion} on the incident timeline` : 'Fix forward: commit and deploy a corrected version',
+            `Diff version ${deployed.versionNumber} against ${deployed.previousVersion ?? 'its parent'} (configDiff)`,
+            'Resolve the incident with a note once signals are within thresholds',
+          ],
+          priority: 'HIGH',
+          status: 'OPEN',
+          dueAt: new Date(now.getTime() + 4 * 3_600_000).toISOString(),
+          subjectTypename: 'MonitoringIncident',
+          subjectId: incidentId,
+        },
+        provenance,
+      );
+      tx.emit({ type: 'copilot.task.created', topic: 'agent_action_events', subject: { typename: 'CopilotTask', id: task.id }, payload: { title: task.title, kind: task.kind, priority: task.priority, audience: task.audience } }, provenance);
       incident = tx.insert(
         incidents,
         {
@@ -142,6 +163,7 @@ export const recordRuntimeSignals = async (deps: SubgraphDeps, ctx: RequestConte
           entries,
           rootCauseSummary: rca.summary,
           rootCauseProvenance: rca.provenance,
+          taskId: task.id,
         },
         provenance,
       );
@@ -183,7 +205,12 @@ export const resolveIncident = async (deps: SubgraphDeps, ctx: RequestContext, a
   if (incident.status === 'RESOLVED') throw inputError('id', 'the incident is already resolved', 'Pick an open incident (incidents(status: OPEN)).');
   const provenance = deps.provenance.build({ method: 'HUMAN', inputs: { incidentId: args.id, note }, explanation: `Incident resolved by a person: ${note}` }, ctx.correlationId);
   const at = new Date().toISOString();
+  const task = incident.taskId ? await deps.store.collection(copilotTasks).get(scope, incident.taskId) : null;
   return deps.store.transaction(scope, txOptions(ctx, 'resolveIncident'), (tx) => {
+    if (task && task.status !== 'DONE') {
+      tx.update(copilotTasks, task, { status: 'DONE' }, provenance);
+      tx.emit({ type: 'copilot.task.updated', topic: 'agent_action_events', subject: { typename: 'CopilotTask', id: task.id }, payload: { title: task.title, from: task.status, status: 'DONE' } }, provenance);
+    }
     const updated = tx.update(incidents, incident, { status: 'RESOLVED' as IncidentStatus, resolvedAt: at, entries: [...incident.entries, { at, kind: 'RESOLVED', detail: note }] }, provenance);
     tx.emit({ type: 'monitoring.incident.resolved', topic: 'monitoring_incidents', subject: { typename: 'MonitoringIncident', id: args.id }, payload: { name: incident.configName, environment: incident.environment, note } }, provenance);
     return updated;
