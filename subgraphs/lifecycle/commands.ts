@@ -41,6 +41,8 @@ import {
 import { isOwnSubjectType, isReferencedSubjectType, severityOf, summarizeEvent, TIMELINE_TOPICS, topicsVisibleTo } from './domain/timeline.ts';
 import {
   copilotTasks,
+  crmDeliveries,
+  incidents,
   experimentAssignments,
   experiments,
   healthAlerts,
@@ -420,6 +422,10 @@ export const subjectOf = async (deps: LifecycleDeps, ctx: RequestContext, event:
       return tagged(await loaderOf(ctx, deps.store, supportTickets).load(id));
     case 'Experiment':
       return tagged(await loaderOf(ctx, deps.store, experiments).load(id));
+    case 'CrmDelivery':
+      return tagged(await loaderOf(ctx, deps.store, crmDeliveries).load(id));
+    case 'MonitoringIncident':
+      return tagged(await loaderOf(ctx, deps.store, incidents).load(id));
   }
 };
 
@@ -621,12 +627,23 @@ const drawsFor = (variants: number): number => (variants > 20 ? 500 : 2000);
 /** A cryptographically seeded random source for live assignments. */
 const liveRandom = (): Random => seededRandom(randomInt(0, 2 ** 32 - 1));
 
-export const createExperiment = async (deps: LifecycleDeps, ctx: RequestContext, input: { name: string; variants: ReadonlyArray<{ key: string; content: string }>; minShare?: number | null }): Promise<ExperimentModel> => {
+const checkSeed = (seed: number | null | undefined): number | null => {
+  if (seed === null || seed === undefined) return null;
+  if (!Number.isInteger(seed) || seed < 0) throw inputError('input.seed', 'seed must be a non-negative integer', 'Leave seed out for live traffic; set it only for reproducible simulations and audits.');
+  return seed;
+};
+
+export const createExperiment = async (
+  deps: LifecycleDeps,
+  ctx: RequestContext,
+  input: { name: string; variants: ReadonlyArray<{ key: string; content: string }>; minShare?: number | null; seed?: number | null },
+): Promise<ExperimentModel> => {
   const scope = requireScope(ctx);
   const checked = checkExperiment({ name: input.name, variants: input.variants, minShare: input.minShare ?? DEFAULT_MIN_SHARE });
+  const seed = checkSeed(input.seed);
   const provenance = human(deps, ctx, checked, `Experiment with ${checked.variants.length} variants created by a person`);
   return deps.store.transaction(scope, txOptions(ctx, 'createExperiment'), (tx) => {
-    const experiment = tx.insert(experiments, { name: checked.name, minShare: checked.minShare, variants: checked.variants.map((v) => ({ ...v, assigned: 0, outcomes: 0, conversions: 0 })) }, provenance);
+    const experiment = tx.insert(experiments, { name: checked.name, minShare: checked.minShare, seed, variants: checked.variants.map((v) => ({ ...v, assigned: 0, outcomes: 0, conversions: 0 })) }, provenance);
     tx.emit({ type: 'experiment.created', topic: 'communication_events', subject: { typename: 'Experiment', id: experiment.id }, payload: { name: checked.name, variants: checked.variants.length, minShare: checked.minShare } }, provenance);
     return experiment;
   });
@@ -638,7 +655,7 @@ const checkRecipient = (recipientId: string): string => {
   return id;
 };
 
-export const assignVariant = async (deps: LifecycleDeps, ctx: RequestContext, args: { experimentId: string; recipientId: string }, random: Random = liveRandom()): Promise<ExperimentAssignmentModel> => {
+export const assignVariant = async (deps: LifecycleDeps, ctx: RequestContext, args: { experimentId: string; recipientId: string }, override?: Random): Promise<ExperimentAssignmentModel> => {
   const scope = requireScope(ctx);
   const recipientId = checkRecipient(args.recipientId);
   const experiment = await deps.store.collection(experiments).get(scope, args.experimentId);
@@ -646,13 +663,15 @@ export const assignVariant = async (deps: LifecycleDeps, ctx: RequestContext, ar
   const existing = await deps.store.collection(experimentAssignments).findOne(scope, { experimentId: experiment.id, recipientId });
   if (existing) return existing;
   const arms = experiment.variants.map((v) => ({ impressions: v.outcomes, conversions: v.conversions }));
+  const seeded = experiment.seed !== null && experiment.seed !== undefined;
+  const random = override ?? (seeded ? seededRandom(seedOf(`${experiment.seed}:${experiment.version}:${recipientId}`)) : liveRandom());
   const { index, explored } = chooseVariant(arms, experiment.minShare, random);
   const chosen = experiment.variants[index];
   const provenance = deps.provenance.build(
     {
       method: 'STATISTICAL',
       inputs: { experimentId: experiment.id, version: experiment.version, recipientId, arms },
-      explanation: explored ? `Variant ${chosen.key} by uniform exploration (minimum share ${experiment.minShare})` : `Variant ${chosen.key} by Thompson sampling over ${arms.length} Beta posteriors`,
+      explanation: `${explored ? `Variant ${chosen.key} by uniform exploration (minimum share ${experiment.minShare})` : `Variant ${chosen.key} by Thompson sampling over ${arms.length} Beta posteriors`}${seeded ? ` (seeded draw, seed ${experiment.seed})` : ''}`,
       model: 'thompson-beta',
       modelVersion: '1',
     },

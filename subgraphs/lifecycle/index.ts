@@ -6,23 +6,46 @@ import { loadSchema, type SubgraphDefinition, type SubgraphDeps } from '../../pl
 import { recordTimelineEvent } from './commands.ts';
 import { TIMELINE_TOPICS } from './domain/timeline.ts';
 import { createResolvers } from './resolvers.ts';
+import { createHttpCrmConnector } from './crm/connector.ts';
+import { MONITORING_CONSUMER, MONITORING_SOURCE_TYPES, recordConfigEvent } from './monitoring/commands.ts';
+import { createCrmScheduler, CRM_CONSUMER, CRM_SOURCE_TOPICS, CRM_SOURCE_TYPES, queueCrmDelivery, type CrmConnectorFactory } from './crm/sync.ts';
 
 export const LIFECYCLE = 'lifecycle';
 /** The consumer group of the Copilot timeline read model. */
 export const TIMELINE_CONSUMER = 'lifecycle-timeline';
 
-/** The lifecycle subgraph: customer health, lifecycle stages, Copilot tasks, the timeline read model and the support engine. */
-export const createLifecycleSubgraph = (deps: SubgraphDeps): SubgraphDefinition => {
+export interface LifecycleOptions {
+  /** The CRM connector for an organization's settings (default: the HTTP connector to its endpoint). */
+  crmConnector?: CrmConnectorFactory;
+  /** Longest wait between CRM scheduler ticks (default 1000 ms); ticks are timed for the earliest due delivery. */
+  crmPollMs?: number;
+}
+
+/** The lifecycle subgraph: customer health, lifecycle stages, Copilot tasks, the timeline read model, the support engine and CRM sync. */
+export const createLifecycleSubgraph = (deps: SubgraphDeps, options: LifecycleOptions = {}): SubgraphDefinition => {
   let timeline: BusSubscription | null = null;
+  let crmSource: BusSubscription | null = null;
+  let monitoring: BusSubscription | null = null;
+  const scheduler = createCrmScheduler(deps, options.crmConnector ?? ((settings) => createHttpCrmConnector(settings.endpointUrl)), { pollMs: options.crmPollMs });
   return {
     name: LIFECYCLE,
     typeDefs: loadSchema(import.meta.url),
-    resolvers: createResolvers(deps) as GraphQLResolverMap<RequestContext>,
+    resolvers: createResolvers(deps, { kick: () => scheduler.kick() }) as GraphQLResolverMap<RequestContext>,
     async start() {
       timeline = await consumeOnce(deps.bus, deps.store, { consumer: TIMELINE_CONSUMER, topics: TIMELINE_TOPICS, fromBeginning: true }, recordTimelineEvent);
+      crmSource = await consumeOnce(deps.bus, deps.store, { consumer: CRM_CONSUMER, topics: CRM_SOURCE_TOPICS, types: CRM_SOURCE_TYPES, fromBeginning: true }, (event, tx) =>
+        queueCrmDelivery(deps, event, tx, () => scheduler.kick()),
+      );
+      monitoring = await consumeOnce(deps.bus, deps.store, { consumer: MONITORING_CONSUMER, topics: ['config_events'], types: MONITORING_SOURCE_TYPES, fromBeginning: true }, (event, tx) => recordConfigEvent(deps, event, tx));
+      await scheduler.start();
     },
     async stop() {
+      await scheduler.stop();
+      await crmSource?.close();
+      await monitoring?.close();
+      monitoring = null;
       await timeline?.close();
+      crmSource = null;
       timeline = null;
     },
   };

@@ -34,10 +34,12 @@ import {
   type LifecycleDeps,
 } from './commands.ts';
 import { subjectTypenameOf } from './domain/timeline.ts';
-import { copilotTasks, experimentAssignments, experiments, healthAlerts, healthScores, lifecycleTransitions, supportTickets, timelineEvents } from './store.ts';
+import { fieldValueText, getCrmSettings, listCrmDeliveries, mappedFieldsOf, crmSyncStats, replayCrmDelivery, resolveCrmConflict, setCrmSettings, withProvenance } from './crm/commands.ts';
+import { listIncidents, monitoredDeployment, openIncidentOf, recordRuntimeSignals, resolveIncident } from './monitoring/commands.ts';
+import { copilotTasks, crmDeliveries, incidents, experimentAssignments, experiments, healthAlerts, healthScores, lifecycleTransitions, supportTickets, timelineEvents } from './store.ts';
 
 /** Thin resolvers: argument mapping, then commands.ts and domain/. */
-export const createResolvers = (deps: LifecycleDeps): Resolvers => ({
+export const createResolvers = (deps: LifecycleDeps, crm: { kick(): void }): Resolvers => ({
   Query: {
     healthWeights: (_root, _args, ctx) => healthWeights(deps, ctx),
     healthAlerts: (_root, args, ctx) => listHealthAlerts(deps, ctx, args),
@@ -52,6 +54,15 @@ export const createResolvers = (deps: LifecycleDeps): Resolvers => ({
     supportSettings: (_root, _args, ctx) => supportSettings(deps, ctx),
     experiment: (_root, args, ctx) => loaderOf(ctx, deps.store, experiments).load(args.id),
     experiments: (_root, args, ctx) => listExperiments(deps, ctx, args),
+    incidents: (_root, args, ctx) => listIncidents(deps, ctx, args),
+    incident: (_root, args, ctx) => loaderOf(ctx, deps.store, incidents).load(args.id),
+    monitoredDeployment: (_root, args, ctx) => monitoredDeployment(deps, ctx, args),
+    crmSettings: (_root, _args, ctx) => getCrmSettings(deps, ctx),
+    crmDeliveries: (_root, args, ctx) => listCrmDeliveries(deps, ctx, args),
+    crmDelivery: (_root, args, ctx) => loaderOf(ctx, deps.store, crmDeliveries).load(args.id),
+    crmDeadLetters: (_root, args, ctx) => listCrmDeliveries(deps, ctx, { ...args, status: 'DEAD_LETTER' }),
+    crmReviewQueue: (_root, args, ctx) => listCrmDeliveries(deps, ctx, { ...args, status: 'CONFLICT' }),
+    crmSyncStats: (_root, _args, ctx) => crmSyncStats(deps, ctx),
   },
   Mutation: {
     recordHealthSignals: (_root, { input }, ctx) => recordHealthSignals(deps, ctx, input),
@@ -64,6 +75,37 @@ export const createResolvers = (deps: LifecycleDeps): Resolvers => ({
     createExperiment: (_root, { input }, ctx) => createExperiment(deps, ctx, input),
     assignVariant: (_root, args, ctx) => assignVariant(deps, ctx, args),
     recordExperimentOutcome: (_root, args, ctx) => recordExperimentOutcome(deps, ctx, args),
+    recordRuntimeSignals: (_root, { input }, ctx) => recordRuntimeSignals(deps, ctx, input),
+    resolveIncident: (_root, args, ctx) => resolveIncident(deps, ctx, args),
+    setCrmSettings: (_root, { input }, ctx) => setCrmSettings(deps, ctx, input),
+    replayCrmDelivery: (_root, args, ctx) => replayCrmDelivery(deps, ctx, args.id, crm.kick),
+    resolveCrmConflict: (_root, args, ctx) => resolveCrmConflict(deps, ctx, args, crm.kick),
+  },
+  MonitoredDeployment: {
+    version: (deployed) => deployed.versionNumber,
+    deployment: (deployed) => ({ id: deployed.deploymentId }),
+    openIncident: (deployed, _args, ctx) => openIncidentOf(deps, ctx, deployed),
+  },
+  MonitoringIncident: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, incidents).load(ref.id as string),
+    config: (incident) => ({ id: incident.configId }),
+    version: (incident) => incident.versionNumber,
+    deployment: (incident) => ({ id: incident.deploymentId }),
+    timeline: (incident) => withProvenance(incident.entries, incident.provenance),
+    rootCause: (incident) => ({ summary: incident.rootCauseSummary, provenance: incident.rootCauseProvenance }),
+    task: (incident, _args, ctx) => (incident.taskId ? loaderOf(ctx, deps.store, copilotTasks).load(incident.taskId) : null),
+  },
+  CrmSettings: {
+    fieldMapping: (settings) => withProvenance(settings.fieldMapping, settings.provenance),
+    stageMapping: (settings) => withProvenance(settings.stageMapping, settings.provenance),
+  },
+  CrmDelivery: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, crmDeliveries).load(ref.id as string),
+    prospect: (delivery) => ({ id: delivery.recordKey }),
+    fields: (delivery) => delivery.fields.map((f) => ({ name: f.name, value: fieldValueText(f.value), provenance: delivery.provenance })),
+    mappedFields: async (delivery, _args, ctx) => (await mappedFieldsOf(deps, ctx, delivery)).map((f) => ({ name: f.name, value: fieldValueText(f.value), provenance: delivery.provenance })),
+    precondition: (delivery) => (delivery.precondition ? { name: delivery.precondition.name, value: fieldValueText(delivery.precondition.value), provenance: delivery.provenance } : null),
+    attemptLog: (delivery) => withProvenance(delivery.attemptLog, delivery.provenance),
   },
   Experiment: {
     __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, experiments).load(ref.id as string),

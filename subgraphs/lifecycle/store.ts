@@ -3,6 +3,9 @@ import type { HealthBand, HealthComponentName, HealthSignals, HealthWeights } fr
 import type { LifecycleStage } from './domain/lifecycle.ts';
 import type { TimelineSeverity } from './domain/timeline.ts';
 import type { SupportChannel, SupportUrgency } from './domain/support.ts';
+import type { Breach, DeployEnvironment } from './domain/monitoring.ts';
+import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
+import type { CrmAttemptOutcome, CrmDeliveryStatus, CrmField, CrmOperation, FieldMapping, StageMapping } from './domain/crm.ts';
 
 /** One daily health score of the tenant organization (one document per UTC day; a later reading replaces the day's). */
 export interface HealthScoreDoc {
@@ -35,7 +38,7 @@ export interface HealthAlertDoc {
   taskId: string;
 }
 
-export type CopilotTaskKind = 'HEALTH_PLAYBOOK' | 'RESPOND_TO_ESCALATION';
+export type CopilotTaskKind = 'HEALTH_PLAYBOOK' | 'RESPOND_TO_ESCALATION' | 'RESOLVE_INCIDENT';
 export type CopilotAudience = 'SALES' | 'ONBOARDING' | 'SUPPORT' | 'SUCCESS';
 export type CopilotTaskPriority = 'HIGH' | 'MEDIUM' | 'LOW';
 export type CopilotTaskStatus = 'OPEN' | 'ACCEPTED' | 'DEFERRED' | 'DONE';
@@ -119,6 +122,8 @@ export interface ExperimentDoc {
   name: string;
   minShare: number;
   variants: ExperimentVariantDoc[];
+  /** When set, assignments draw from a PRNG seeded by (seed, experiment version, recipient): reproducible runs and audits. Null: cryptographic randomness. */
+  seed?: number | null;
 }
 
 /** A recipient's sticky assignment to one variant, and its outcome once known. */
@@ -129,6 +134,123 @@ export interface ExperimentAssignmentDoc {
   explored: boolean;
   converted: boolean | null;
   outcomeAt: string | null;
+}
+
+/** The organization's CRM sync settings (one document per tenant, id `crm`). */
+export interface CrmSettingsDoc {
+  enabled: boolean;
+  connector: 'HTTP';
+  endpointUrl: string;
+  fieldMapping: FieldMapping[];
+  stageMapping: StageMapping[];
+  backoffBaseMs: number;
+}
+
+/** What CRM sync knows of an opportunity (a presales prospect; the id is the prospect id), from presales events. */
+export interface CrmOpportunityDoc {
+  name: string | null;
+  stage: string;
+  stageChangedAt: string;
+}
+
+/** One attempt of a CRM delivery. */
+export interface CrmAttemptDoc {
+  at: string;
+  outcome: CrmAttemptOutcome;
+  detail: string;
+  httpStatus: number | null;
+}
+
+/** One outbound CRM write with its retry state: persisted, so retries survive a restart. */
+export interface CrmDeliveryDoc {
+  operation: CrmOperation;
+  recordKey: string;
+  sourceEventId: string;
+  sourceEventType: string;
+  sourceOccurredAt: string;
+  fields: CrmField[];
+  precondition: CrmField | null;
+  force: boolean;
+  status: CrmDeliveryStatus;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  attemptLog: CrmAttemptDoc[];
+  deliveredAt: string | null;
+  deadLetteredAt: string | null;
+  conflictReason: string | null;
+  conflictRemote: string | null;
+  replays: number;
+}
+
+/** The CRM scheduler's due index, in the platform scope (id = tenant id): which tenants have deliveries due, and when. */
+export interface CrmDueDoc {
+  dueAt: string;
+  /** The entry is kept at least until then, so a delivery whose transaction is still committing is never orphaned. */
+  holdUntil: string;
+}
+
+/** A configuration as deployed to one environment (id `<configId>:<environment>`), from implementation's config.deployed. */
+export interface DeployedConfigDoc {
+  configId: string;
+  configName: string;
+  environment: DeployEnvironment;
+  versionNumber: number;
+  previousVersion: number | null;
+  deploymentId: string;
+  deployedAt: string;
+}
+
+/** One window of runtime signals of a deployed configuration. */
+export interface SignalWindowDoc {
+  configId: string;
+  environment: DeployEnvironment;
+  versionNumber: number;
+  at: string;
+  requests: number;
+  errors: number;
+  conversations: number;
+  successfulConversations: number;
+  errorRate: number | null;
+  successRate: number | null;
+  breaches: Breach[];
+  incidentId: string | null;
+}
+
+export type IncidentStatus = 'OPEN' | 'RESOLVED';
+export type IncidentEntryKind = 'OPENED' | 'ROLLBACK_REQUESTED' | 'ROLLBACK_NOT_POSSIBLE' | 'ROLLED_BACK' | 'ROLLBACK_SKIPPED' | 'SIGNALS_BREACHED' | 'RECOVERED' | 'RESOLVED';
+
+/** One entry of an incident's timeline. */
+export interface IncidentEntry {
+  at: string;
+  kind: IncidentEntryKind;
+  detail: string;
+}
+
+export type RollbackState = 'NOT_POSSIBLE' | 'REQUESTED' | 'DONE' | 'SKIPPED';
+
+/** A monitoring incident of a deployed configuration, with its rollback and generated root-cause summary. */
+export interface IncidentDoc {
+  configId: string;
+  configName: string;
+  environment: DeployEnvironment;
+  versionNumber: number;
+  deploymentId: string;
+  previousVersion: number | null;
+  status: IncidentStatus;
+  openedAt: string;
+  resolvedAt: string | null;
+  breaches: Breach[];
+  errorRate: number | null;
+  successRate: number | null;
+  rollbackState: RollbackState;
+  rollbackToVersion: number | null;
+  entries: IncidentEntry[];
+  rootCauseSummary: string;
+  rootCauseProvenance: ProvenanceRecord;
+  /** The Copilot task created for the incident (older incidents may have none). */
+  taskId?: string | null;
 }
 
 export const healthScores = defineCollection<HealthScoreDoc>('lifecycle_health_scores', [{ fields: ['day'], unique: true }]);
@@ -143,6 +265,19 @@ export const supportTickets = defineCollection<SupportTicketDoc>('lifecycle_supp
 export const experiments = defineCollection<ExperimentDoc>('lifecycle_experiments');
 export const experimentAssignments = defineCollection<ExperimentAssignmentDoc>('lifecycle_experiment_assignments', [{ fields: ['experimentId', 'recipientId'], unique: true }]);
 
+export const crmSettings = defineCollection<CrmSettingsDoc>('lifecycle_crm_settings');
+export const crmOpportunities = defineCollection<CrmOpportunityDoc>('lifecycle_crm_opportunities');
+export const crmDeliveries = defineCollection<CrmDeliveryDoc>('lifecycle_crm_deliveries', [{ fields: ['status'] }, { fields: ['recordKey'] }, { fields: ['sourceEventId', 'operation'], unique: true }]);
+export const crmDue = defineCollection<CrmDueDoc>('lifecycle_crm_due', [{ fields: ['dueAt'] }]);
+
+export const deployedConfigs = defineCollection<DeployedConfigDoc>('lifecycle_deployed_configs', [{ fields: ['configId'] }]);
+export const signalWindows = defineCollection<SignalWindowDoc>('lifecycle_signal_windows', [{ fields: ['configId', 'environment', 'versionNumber'] }]);
+export const incidents = defineCollection<IncidentDoc>('lifecycle_incidents', [{ fields: ['status'] }, { fields: ['configId', 'environment', 'status'] }]);
+
+export type MonitoringIncidentModel = Stored<IncidentDoc>;
+export type MonitoredDeploymentModel = Stored<DeployedConfigDoc>;
+export type CrmSettingsModel = Stored<CrmSettingsDoc>;
+export type CrmDeliveryModel = Stored<CrmDeliveryDoc>;
 export type HealthScoreModel = Stored<HealthScoreDoc>;
 export type HealthAlertModel = Stored<HealthAlertDoc>;
 export type CopilotTaskModel = Stored<CopilotTaskDoc>;
