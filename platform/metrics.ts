@@ -26,6 +26,13 @@ export const rateLimited = new Counter({
   registers: [registry],
 });
 
+export const consumerDeadLettered = new Counter({
+  name: 'mesh_consumer_dead_letters_total',
+  help: 'Events an idempotent consumer gave up on after repeated non-transient failures (kept in consumer_dead_letters)',
+  labelNames: ['consumer'] as const,
+  registers: [registry],
+});
+
 /** What a federated subscription engine counts (structurally the engine's `stats`). */
 export interface SubscriptionCounters {
   connections: number;

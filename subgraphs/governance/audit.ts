@@ -81,7 +81,7 @@ export const appendAuditEvent = async (deps: SubgraphDeps, options: AuditOptions
 
 /** Starts the audit consumer: every subgraph's audit events, chained per tenant. */
 export const startAuditConsumer = (deps: SubgraphDeps, options: AuditOptions): Promise<BusSubscription> =>
-  consumeOnce(serializedPerTenant(deps.bus, createTenantLock()), deps.store, { consumer: AUDIT_CONSUMER, topics: ['audit_events'], types: ['audit.recorded'], fromBeginning: true }, (event, tx) => appendAuditEvent(deps, options, event, tx));
+  consumeOnce(serializedPerTenant(deps.bus, createTenantLock()), deps.store, { logger: deps.logger, consumer: AUDIT_CONSUMER, topics: ['audit_events'], types: ['audit.recorded'], fromBeginning: true }, (event, tx) => appendAuditEvent(deps, options, event, tx));
 
 export const createAuditCheckpoint = async (deps: SubgraphDeps, ctx: RequestContext): Promise<AuditCheckpointModel> => {
   const scope = requireScope(ctx);

@@ -12,7 +12,7 @@ import { impactConsents, pulseTeams } from './store.ts';
  *   (the manager may acknowledge and act on the team's safety alerts).
  */
 export const startConsumers = async (deps: ImpactDeps): Promise<BusSubscription[]> => {
-  const consent = await consumeOnce(deps.bus, deps.store, { consumer: 'impact.consent-mirror', topics: ['client_events'], types: ['user.consent_changed'] }, async (event, tx) => {
+  const consent = await consumeOnce(deps.bus, deps.store, { logger: deps.logger, consumer: 'impact.consent-mirror', topics: ['client_events'], types: ['user.consent_changed'] }, async (event, tx) => {
     const personId = event.subject.id;
     const raw = Array.isArray(event.payload.consents) ? (event.payload.consents as unknown[]) : [];
     const scopes = [...new Set(raw.filter((s): s is ConsentScope => typeof s === 'string' && (CONSENT_SCOPES as readonly string[]).includes(s)))].sort();
@@ -22,7 +22,7 @@ export const startConsumers = async (deps: ImpactDeps): Promise<BusSubscription[
     if (existing) tx.update(impactConsents, existing, { scopes, basis: 'IDENTITY' }, provenance);
     else tx.insert(impactConsents, { personId, scopes, basis: 'IDENTITY' }, provenance);
   });
-  const teams = await consumeOnce(deps.bus, deps.store, { consumer: 'impact.team-mirror', topics: ['org_events'], types: ['team.created'] }, async (event, tx) => {
+  const teams = await consumeOnce(deps.bus, deps.store, { logger: deps.logger, consumer: 'impact.team-mirror', topics: ['org_events'], types: ['team.created'] }, async (event, tx) => {
     const memberCount = typeof event.payload.memberCount === 'number' ? event.payload.memberCount : Array.isArray(event.payload.memberIds) ? event.payload.memberIds.length : 0;
     if (memberCount < 1) return;
     const managerId = typeof event.payload.managerId === 'string' && event.payload.managerId ? event.payload.managerId : null;

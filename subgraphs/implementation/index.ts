@@ -19,7 +19,7 @@ export const createImplementationSubgraph = (deps: SubgraphDeps): SubgraphDefini
     typeDefs: loadSchema(import.meta.url),
     resolvers: createResolvers(deps) as GraphQLResolverMap<RequestContext>,
     async start() {
-      rollbacks = await consumeOnce(deps.bus, deps.store, { consumer: ROLLBACK_CONSUMER, topics: ['monitoring_incidents'], types: ['monitoring.rollback.requested'], fromBeginning: true }, (event, tx) => applyRollbackRequest(deps, event, tx));
+      rollbacks = await consumeOnce(deps.bus, deps.store, { logger: deps.logger, consumer: ROLLBACK_CONSUMER, topics: ['monitoring_incidents'], types: ['monitoring.rollback.requested'], fromBeginning: true }, (event, tx) => applyRollbackRequest(deps, event, tx));
     },
     async stop() {
       await rollbacks?.close();

@@ -32,11 +32,11 @@ export const createLifecycleSubgraph = (deps: SubgraphDeps, options: LifecycleOp
     typeDefs: loadSchema(import.meta.url),
     resolvers: createResolvers(deps, { kick: () => scheduler.kick() }) as GraphQLResolverMap<RequestContext>,
     async start() {
-      timeline = await consumeOnce(deps.bus, deps.store, { consumer: TIMELINE_CONSUMER, topics: TIMELINE_TOPICS, fromBeginning: true }, recordTimelineEvent);
-      crmSource = await consumeOnce(deps.bus, deps.store, { consumer: CRM_CONSUMER, topics: CRM_SOURCE_TOPICS, types: CRM_SOURCE_TYPES, fromBeginning: true }, (event, tx) =>
+      timeline = await consumeOnce(deps.bus, deps.store, { logger: deps.logger, consumer: TIMELINE_CONSUMER, topics: TIMELINE_TOPICS, fromBeginning: true }, recordTimelineEvent);
+      crmSource = await consumeOnce(deps.bus, deps.store, { logger: deps.logger, consumer: CRM_CONSUMER, topics: CRM_SOURCE_TOPICS, types: CRM_SOURCE_TYPES, fromBeginning: true }, (event, tx) =>
         queueCrmDelivery(deps, event, tx, () => scheduler.kick()),
       );
-      monitoring = await consumeOnce(deps.bus, deps.store, { consumer: MONITORING_CONSUMER, topics: ['config_events'], types: MONITORING_SOURCE_TYPES, fromBeginning: true }, (event, tx) => recordConfigEvent(deps, event, tx));
+      monitoring = await consumeOnce(deps.bus, deps.store, { logger: deps.logger, consumer: MONITORING_CONSUMER, topics: ['config_events'], types: MONITORING_SOURCE_TYPES, fromBeginning: true }, (event, tx) => recordConfigEvent(deps, event, tx));
       await scheduler.start();
     },
     async stop() {

@@ -20,7 +20,7 @@ export const createPresalesSubgraph = (deps: PresalesDeps): SubgraphDefinition =
     resolvers: createResolvers(deps) as GraphQLResolverMap<RequestContext>,
     async start() {
       subscriptions.push(
-        await consumeOnce(deps.bus, deps.store, { consumer: 'presales.org-subscription', topics: ['org_events'], types: ['org.created'] }, (event, tx) => provisionSubscriptionForOrganization(deps, event, tx)),
+        await consumeOnce(deps.bus, deps.store, { logger: deps.logger, consumer: 'presales.org-subscription', topics: ['org_events'], types: ['org.created'] }, (event, tx) => provisionSubscriptionForOrganization(deps, event, tx)),
       );
     },
     async stop() {

@@ -18,7 +18,7 @@ export const createRuntimeSubgraph = (deps: SubgraphDeps): SubgraphDefinition =>
     resolvers: createResolvers(deps) as GraphQLResolverMap<RequestContext>,
     async start() {
       subscriptions.push(
-        await consumeOnce(deps.bus, deps.store, { consumer: 'runtime.config-deployed', topics: ['config_events'], types: ['config.deployed'], fromBeginning: true }, (event, tx) =>
+        await consumeOnce(deps.bus, deps.store, { logger: deps.logger, consumer: 'runtime.config-deployed', topics: ['config_events'], types: ['config.deployed'], fromBeginning: true }, (event, tx) =>
           applyConfigDeployed(deps, event, tx, systemScope(event.tenantId, 'config.deployed consumer')),
         ),
       );
