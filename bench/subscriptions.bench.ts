@@ -138,7 +138,18 @@ const runGateway = async (): Promise<void> => {
 
   const fed = await startTestFederation();
   const bus = createMemoryBus();
-  const engine = await createSubscriptionEngine({ gateway: fed.gateway, bus, queueLimit: 1024 });
+  /** Gateway side: publish → the event's frames handed to every socket (ms). */
+  const publishedAt = new Map<string, number>();
+  const handedOff: number[] = [];
+  const engine = await createSubscriptionEngine({
+    gateway: fed.gateway,
+    bus,
+    queueLimit: 1024,
+    onDelivered: (event) => {
+      const at = publishedAt.get(event.id);
+      if (at !== undefined) handedOff.push(wallNow() - at);
+    },
+  });
   const served = await serveEngine(fed.gateway, engine);
   const token = await fed.token('bench-tenant');
 
@@ -186,6 +197,7 @@ const runGateway = async (): Promise<void> => {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const at = wallNow();
     const event = fed.event('bench-tenant', { kind: `${KIND_PREFIX}${at.toFixed(3)}` });
+    publishedAt.set(event.id, at);
     await bus.publish([event]);
   }
   const publishSeconds = (performance.now() - start) / 1000;
@@ -207,6 +219,8 @@ const runGateway = async (): Promise<void> => {
   const lastAt = Math.max(...done.map((d) => d.lastAt));
   const deliverySeconds = (lastAt - startWall) / 1000;
   const ms = (v: number): string => `${v.toFixed(1)} ms`;
+  const gatewaySide = Float64Array.from(handedOff).sort();
+  const gatewayCpuMs = (cpu.user + cpu.system) / 1000;
   const kb = (bytes: number): string => `${(bytes / SUBSCRIBERS / 1024).toFixed(1)} KB`;
   const clientRss = clientIdle.reduce((sum, c) => sum + c.rssDelta, 0);
   const clientCpuMs = done.reduce((sum, d) => sum + d.cpuUserMs + d.cpuSystemMs, 0);
@@ -227,10 +241,12 @@ const runGateway = async (): Promise<void> => {
     `| delivery latency p95 | ${ms(percentile(all, 95))} |`,
     `| delivery latency p99 | ${ms(percentile(all, 99))} |`,
     `| delivery latency max | ${ms(all[all.length - 1] ?? NaN)} |`,
+    `| gateway side: publish → frames handed to all sockets p50 / p99 / max | ${ms(percentile(gatewaySide, 50))} / ${ms(percentile(gatewaySide, 99))} / ${ms(gatewaySide[gatewaySide.length - 1] ?? NaN)} |`,
     `| gateway resolutions per event (${SUBSCRIBERS} identical subscribers) | ${(resolutions / total).toFixed(2)} |`,
     `| memory per idle subscriber, gateway process (RSS delta / heap delta, after GC) | ${kb(idle.rss - before.rss)} / ${kb(idle.heapUsed - before.heapUsed)} |`,
     `| memory per idle subscriber, client process(es) (RSS delta) | ${kb(clientRss)} |`,
-    `| CPU during the run: gateway / clients (user+system, % of one core) | ${(((cpu.user + cpu.system) / 1000 / (deliverySeconds * 1000)) * 100).toFixed(0)} % / ${((clientCpuMs / (deliverySeconds * 1000)) * 100).toFixed(0)} % |`,
+    `| CPU during the run: gateway / clients (user+system, % of one core) | ${((gatewayCpuMs / (deliverySeconds * 1000)) * 100).toFixed(0)} % / ${((clientCpuMs / (deliverySeconds * 1000)) * 100).toFixed(0)} % |`,
+    `| CPU per delivered message: gateway / clients | ${((gatewayCpuMs * 1000) / Math.max(1, received)).toFixed(1)} µs / ${((clientCpuMs * 1000) / Math.max(1, received)).toFixed(1)} µs |`,
     `| slow-consumer closes / client-side closes / error messages | ${engine.stats.slowConsumerCloses} / ${done.reduce((s, d) => s + d.closes, 0)} / ${done.reduce((s, d) => s + d.errors, 0)} |`,
     '',
   ].join('\n');

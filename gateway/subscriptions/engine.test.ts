@@ -344,3 +344,48 @@ describe('pre-serialized fan-out', () => {
     }
   });
 });
+
+describe('batching and bounds of the shared fan-out', () => {
+  it('delivers everything in order when passes are spaced out (events batch into one write per socket) and when batching is off', async () => {
+    for (const fanOutPauseRatio of [20, 0]) {
+      const own = createMemoryBus();
+      const batching = await createSubscriptionEngine({ gateway: fed.gateway, bus: own, fanOutPauseRatio });
+      const server = await serveEngine(fed.gateway, batching);
+      try {
+        const subs = await Promise.all(Array.from({ length: 3 }, async () => sub(await fed.token('t10'), TIMELINE, {}, server.url, batching)));
+        const events = Array.from({ length: 25 }, (_, i) => fed.event('t10', { kind: `b.${i}` }));
+        for (const event of events) await own.publish([event]);
+        await waitUntil(() => subs.every((r) => r.messages.length === events.length), `all delivered (ratio ${fanOutPauseRatio})`, 60_000);
+        for (const r of subs) expect(ids(r)).toEqual(events.map((e) => e.id));
+        await Promise.all(subs.map((r) => r.dispose()));
+      } finally {
+        await server.stop();
+        await batching.close();
+      }
+    }
+  });
+
+  it('closes a share group with 4429 when its resolutions fall queueLimit events behind, and not the other tenants', async () => {
+    const own = createMemoryBus();
+    const bounded = await createSubscriptionEngine({ gateway: fed.gateway, bus: own, queueLimit: 4, notFoundRetriesMs: Array.from({ length: 200 }, () => 20) });
+    const server = await serveEngine(fed.gateway, bounded);
+    try {
+      const stuck = await sub(await fed.token('t11'), TIMELINE, {}, server.url, bounded);
+      const other = await sub(await fed.token('t12'), TIMELINE, {}, server.url, bounded);
+      const lagging = fed.event('t11', { kind: 'lagging' });
+      fed.events.delete(lagging.id); // never appears: the head of the queue keeps retrying
+      await own.publish([lagging, ...Array.from({ length: 4 }, () => fed.event('t11', { kind: 'k' }))]);
+      await waitUntil(() => stuck.closed !== null, '4429');
+      expect(stuck.closed).toEqual({ code: 4429, reason: 'Slow consumer: buffer limit exceeded' });
+      const fine = fed.event('t12', { kind: 'k' });
+      await own.publish([fine]);
+      await waitUntil(() => other.messages.length === 1, 'other tenant still served');
+      expect(ids(other)).toEqual([fine.id]);
+      expect(other.closed).toBeNull();
+      await other.dispose();
+    } finally {
+      await server.stop();
+      await bounded.close();
+    }
+  });
+});

@@ -28,6 +28,22 @@ import { isEventId, ReplayWindow } from './replay.ts';
  * - Refetch id: `event.subject.id` when the subject's typename is the field's type (e.g. an Alert
  *   event refetches `alert(id: subject.id)`); otherwise the event id (read models keyed by event id,
  *   e.g. one TimelineEvent per domain event).
+ * Delivery (the hot path, see ARCHITECTURE.md "Subscription delivery"):
+ * - Subscriptions are indexed tenant → resolution group (share key) → delivery group (alias, `kinds`,
+ *   result filters) → subscriptions. Per event: one pending entry per routed resolution group, one
+ *   resolution, one `JSON.stringify` of the payload per delivery group, then one pre-built
+ *   graphql-transport-ws `next` frame string per socket (frames.ts; byte-identical to graphql-ws's).
+ *   No per-subscriber promise, Map or stringify per event.
+ * - Order: each resolution group delivers its pending entries strictly in arrival order (a late
+ *   resolution holds the later ones); a subscription only receives events dispatched after it
+ *   joined (sequence numbers), and `after:` replays go through a per-subscription backlog that live
+ *   frames queue behind until the replay is out.
+ * - Batching: deliveries run in the check phase, and after a pass of d ms the next one waits
+ *   `fanOutPauseRatio × d` ms, so under load several events go out per socket in one corked write.
+ * - Bounds: a socket over `maxBufferedBytes`, a replay backlog over `queueLimit`, or a resolution
+ *   group `queueLimit` events behind is closed with 4429.
+ * - graphql-ws still owns the protocol (connection_init/ack, subscribe, complete, errors, ping); the
+ *   iterator it gets never yields and only ends the subscription.
  */
 
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -51,6 +67,16 @@ export interface SubscriptionEngineOptions {
   closeGraceMs?: number;
   /** Bus consumer group (default `gateway-<random>`). */
   group?: string;
+  /**
+   * Adaptive batching: after a fan-out pass that took d ms, the next pass starts at the earliest
+   * `fanOutPauseRatio × d` ms later (default 1, i.e. fan-out takes at most about half of the event
+   * loop). Idle, a pass of 1,000 sockets takes a few ms and events are not delayed; saturated or
+   * starved of CPU, the events that resolve meanwhile go out together, one write per socket.
+   * 0 disables it.
+   */
+  fanOutPauseRatio?: number;
+  /** Metrics hook (the bench uses it): called once an event's frames for a delivery group were handed to the sockets. */
+  onDelivered?: (event: EventEnvelope, frames: number) => void;
 }
 
 /** Counters the tests and the bench read. */
@@ -139,6 +165,7 @@ interface DeliveryGroup {
 
 interface Pending {
   seq: number;
+  event: EventEnvelope;
   targets: DeliveryGroup[];
   settled: boolean;
   resolved: Resolved | null;
@@ -146,7 +173,10 @@ interface Pending {
 
 interface Frame {
   seq: number;
+  event: EventEnvelope;
   payload: string;
+  /** Frames handed to sockets. */
+  sent: number;
 }
 
 /**
@@ -208,7 +238,7 @@ class LiveSubscription implements AsyncIterableIterator<ExecutionResult> {
 }
 
 export const createSubscriptionEngine = async (options: SubscriptionEngineOptions): Promise<SubscriptionEngine> => {
-  const { gateway, bus, logger } = options;
+  const { gateway, bus, logger, onDelivered } = options;
   const queueLimit = options.queueLimit ?? 256;
   const maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const retries = options.notFoundRetriesMs ?? [25, 100, 400];
@@ -228,7 +258,11 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
   /** Sequence number of the last event dispatched (joins after it do not receive it live). */
   let seq = 0;
   let drainQueue: ResolutionGroup[] = [];
-  let drainImmediate: NodeJS.Immediate | null = null;
+  let drainScheduled: { immediate: NodeJS.Immediate } | { timer: NodeJS.Timeout } | null = null;
+  const pauseRatio = options.fanOutPauseRatio ?? 1;
+  /** performance.now() before which no fan-out pass starts (see fanOutPauseRatio). */
+  let nextPassAt = 0;
+  let closing: Promise<void> | null = null;
 
   const slowConsumer = (socket: WebSocket): void => {
     if (socket.readyState !== socket.OPEN) return;
@@ -298,6 +332,8 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
     const variables = { ...plan.variables, [REFETCH_ID_VARIABLE]: refetchId(plan, event) };
     const context = { principal: connection.principal, correlationId: event.correlationId, forward: { authorization: `Bearer ${connection.token}`, 'x-correlation-id': event.correlationId } };
     for (let attempt = 0; ; attempt += 1) {
+      // A closed engine stops retrying (the gateway may be stopping too).
+      if (closing) return null;
       stats.resolutions += 1;
       let result: Awaited<ReturnType<typeof gateway.execute>>;
       try {
@@ -311,7 +347,7 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
       if (codes.some((c) => c === 'FORBIDDEN' || c === 'UNAUTHENTICATED')) return null;
       if (value && typeof value === 'object' && !codes.includes('NOT_FOUND')) return { value: value as Record<string, unknown>, ...(result.errors?.length ? { errors: result.errors } : {}) };
       // Not found (yet): the owning read model may lag the bus. Retry briefly, then drop.
-      if (attempt >= retries.length) return null;
+      if (attempt >= retries.length || closing) return null;
       await new Promise((r) => setTimeout(r, retries[attempt]));
     }
   };
@@ -323,13 +359,15 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
   };
 
   /** Writes one frame now (or behind the subscription's replay backlog). */
-  const write = (sub: LiveSubscription, frame: string): void => {
+  const write = (sub: LiveSubscription, frame: Frame): void => {
+    const text = nextFrame(sub.prefix, frame.payload);
+    frame.sent += 1;
     if (sub.backlog) {
       if (sub.backlog.length >= queueLimit) return slowConsumer(sub.socket);
-      sub.backlog.push(frame);
+      sub.backlog.push(text);
       return;
     }
-    sub.socket.send(frame);
+    sub.socket.send(text);
     stats.deliveries += 1;
   };
 
@@ -344,15 +382,16 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
         continue;
       }
       if (single) {
-        if (single.seq > sub.joinedSeq) write(sub, nextFrame(sub.prefix, single.payload));
+        if (single.seq > sub.joinedSeq) write(sub, single);
         continue;
       }
       // Several events resolved since the last pass: one write (one syscall) for all of them.
       const raw = (socket as unknown as Corkable)._socket;
       raw?.cork();
-      for (const frame of frames) if (frame.seq > sub.joinedSeq) write(sub, nextFrame(sub.prefix, frame.payload));
+      for (const frame of frames) if (frame.seq > sub.joinedSeq) write(sub, frame);
       raw?.uncork();
     }
+    if (onDelivered) for (const frame of frames) onDelivered(frame.event, frame.sent);
   };
 
   /** Delivers the settled head of `rg`'s pending queue, in event order. */
@@ -371,17 +410,29 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
           stats.dropped += dg.subs.size;
           continue;
         }
-        (frames ??= []).push({ seq: entry.seq, payload });
+        (frames ??= []).push({ seq: entry.seq, event: entry.event, payload, sent: 0 });
       }
       if (frames) fanOut(dg, frames);
     }
   };
 
   const drainAll = (): void => {
-    drainImmediate = null;
+    drainScheduled = null;
+    const started = performance.now();
     const queue = drainQueue;
     drainQueue = [];
     for (const rg of queue) drain(rg);
+    const ended = performance.now();
+    nextPassAt = ended + (ended - started) * pauseRatio;
+  };
+
+  /** Deliver in the check phase (every resolution that settled in the same I/O pass goes in one batch), or after the pause. */
+  const scheduleDrain = (rg: ResolutionGroup): void => {
+    rg.drainQueued = true;
+    drainQueue.push(rg);
+    if (drainScheduled) return;
+    const wait = nextPassAt - performance.now();
+    drainScheduled = wait >= 1 ? { timer: setTimeout(drainAll, wait) } : { immediate: setImmediate(drainAll) };
   };
 
   /** Queues `event` for one resolution group: one shared resolution, delivered in arrival order. */
@@ -393,16 +444,12 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
       for (const dg of rg.deliveries.values()) for (const sub of dg.subs) slowConsumer(sub.socket);
       return;
     }
-    const entry: Pending = { seq, targets, settled: false, resolved: null };
+    const entry: Pending = { seq, event, targets, settled: false, resolved: null };
     rg.pending.push(entry);
     void resolve(rg.plan, connection, event).then((resolved) => {
       entry.resolved = resolved;
       entry.settled = true;
-      if (rg.drainQueued || rg.pending[0] !== entry) return;
-      // Deliver in the check phase: every resolution that settles in the same I/O pass is batched.
-      rg.drainQueued = true;
-      drainQueue.push(rg);
-      drainImmediate ??= setImmediate(drainAll);
+      if (!rg.drainQueued && rg.pending[0] === entry) scheduleDrain(rg);
     });
   };
 
@@ -496,7 +543,6 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
     return true;
   };
 
-  let closing: Promise<void> | null = null;
   const wss = new WebSocketServer({ noServer: true });
   const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
@@ -568,8 +614,9 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
         await busSubscription.close();
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
-        if (drainImmediate) clearImmediate(drainImmediate);
-        drainImmediate = null;
+        if (drainScheduled && 'timer' in drainScheduled) clearTimeout(drainScheduled.timer);
+        if (drainScheduled && 'immediate' in drainScheduled) clearImmediate(drainScheduled.immediate);
+        drainScheduled = null;
         drainQueue = [];
         await server.dispose();
       })();
