@@ -113,8 +113,9 @@ const runClient = (): void => {
       const cpu = process.cpuUsage(cpuBase);
       const closesBefore = closes;
       for (const ws of sockets) ws.terminate();
-      send({ type: 'done', received, latencies: latencies.slice(0, received), firstAt, lastAt, errors, closes: closesBefore, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 });
-      setTimeout(() => process.exit(0), 100);
+      const done: FromClient = { type: 'done', received, latencies: latencies.slice(0, received), firstAt, lastAt, errors, closes: closesBefore, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 };
+      // Exit only once the (megabytes of) latencies are through the IPC pipe.
+      process.send?.(done, undefined, {}, () => process.exit(0));
     }
   });
 };
@@ -202,11 +203,14 @@ const runGateway = async (): Promise<void> => {
   }
   const publishSeconds = (performance.now() - start) / 1000;
   const expected = total * SUBSCRIBERS;
-  await waitUntil(() => clients.reduce((sum, c) => sum + c.received, 0) >= expected, 'all deliveries', 60_000).catch(() => undefined);
+  const delivered = (): number => clients.reduce((sum, c) => sum + c.received, 0);
+  const progress = setInterval(() => console.error(`bench: ${delivered()} of ${expected} delivered`), 5000);
+  await waitUntil(() => delivered() >= expected, 'all deliveries', 60_000).catch(() => console.error('bench: not everything was delivered within 60 s'));
+  clearInterval(progress);
   const cpu = process.cpuUsage(cpuBefore);
   const resolutions = engine.stats.resolutions - resolutionsBefore;
   tell({ type: 'finish' });
-  const done = await reply('done');
+  const done = await reply('done', 120_000);
 
   const received = done.reduce((sum, d) => sum + d.received, 0);
   const all = new Float64Array(received);
