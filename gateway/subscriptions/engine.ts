@@ -352,9 +352,15 @@ export const createSubscriptionEngine = async (options: SubscriptionEngineOption
     }
   };
 
-  /** Any current member's connection: all members share the authorization scope. */
+  /**
+   * A member whose token the refetch can forward (all members share the authorization scope): open
+   * socket and unexpired token (a socket closed for expiry stays registered until its close completes).
+   */
   const memberOf = (rg: ResolutionGroup): Connection | null => {
-    for (const dg of rg.deliveries.values()) for (const sub of dg.subs) return sub.connection;
+    const now = Date.now();
+    for (const dg of rg.deliveries.values()) {
+      for (const sub of dg.subs) if (sub.socket.readyState === sub.socket.OPEN && sub.connection.principal.expiresAt * 1000 > now) return sub.connection;
+    }
     return null;
   };
 
