@@ -11,7 +11,7 @@
  * Prints a markdown table and writes bench/results/subscriptions-<date>.md.
  * Env: BENCH_SUBSCRIBERS (1000), BENCH_RATE (100), BENCH_SECONDS (10), BENCH_CLIENT_PROCESSES (1),
  *      BENCH_CPU_PROF=1 (write .cpuprofile files of the gateway and client processes to BENCH_PROF_DIR, default /tmp/subperf-prof),
- *      BENCH_NO_WRITE=1 (print only, do not write bench/results).
+ *      BENCH_NO_WRITE=1 (print only, do not write bench/results), BENCH_PAUSE_RATIO (the engine's fanOutPauseRatio, default: the engine's default).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -142,10 +142,26 @@ const runGateway = async (): Promise<void> => {
   /** Gateway side: publish → the event's frames handed to every socket (ms). */
   const publishedAt = new Map<string, number>();
   const handedOff: number[] = [];
+  /** Duration of each refetch through the gateway (planner + both subgraphs), ms. */
+  const refetches: number[] = [];
+  const gateway: Parameters<typeof createSubscriptionEngine>[0]['gateway'] = {
+    async execute(query, variables, context) {
+      const began = wallNow();
+      const result = await fed.gateway.execute(query, variables, context);
+      refetches.push(wallNow() - began);
+      return result;
+    },
+    get apiSchema() {
+      return fed.gateway.apiSchema;
+    },
+    supergraphSdl: fed.gateway.supergraphSdl,
+    verifier: fed.gateway.verifier,
+  };
   const engine = await createSubscriptionEngine({
-    gateway: fed.gateway,
+    gateway,
     bus,
     queueLimit: 1024,
+    ...(process.env.BENCH_PAUSE_RATIO ? { fanOutPauseRatio: Number(process.env.BENCH_PAUSE_RATIO) } : {}),
     onDelivered: (event) => {
       const at = publishedAt.get(event.id);
       if (at !== undefined) handedOff.push(wallNow() - at);
@@ -189,6 +205,8 @@ const runGateway = async (): Promise<void> => {
 
   const resolutionsBefore = engine.stats.resolutions;
   const total = RATE * SECONDS;
+  const probe = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BENCH_ROLE: 'probe' }, serialization: 'advanced' });
+  const probeResult = new Promise<number[]>((resolve) => probe.once('message', (m) => resolve((m as { lateness: number[] }).lateness)));
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const startWall = wallNow();
@@ -209,6 +227,8 @@ const runGateway = async (): Promise<void> => {
   clearInterval(progress);
   const cpu = process.cpuUsage(cpuBefore);
   const resolutions = engine.stats.resolutions - resolutionsBefore;
+  probe.send('stop');
+  const lateness = Float64Array.from(await probeResult).sort();
   tell({ type: 'finish' });
   const done = await reply('done', 120_000);
 
@@ -224,6 +244,7 @@ const runGateway = async (): Promise<void> => {
   const deliverySeconds = (lastAt - startWall) / 1000;
   const ms = (v: number): string => `${v.toFixed(1)} ms`;
   const gatewaySide = Float64Array.from(handedOff).sort();
+  const refetchMs = Float64Array.from(refetches).sort();
   const gatewayCpuMs = (cpu.user + cpu.system) / 1000;
   const kb = (bytes: number): string => `${(bytes / SUBSCRIBERS / 1024).toFixed(1)} KB`;
   const clientRss = clientIdle.reduce((sum, c) => sum + c.rssDelta, 0);
@@ -246,6 +267,9 @@ const runGateway = async (): Promise<void> => {
     `| delivery latency p99 | ${ms(percentile(all, 99))} |`,
     `| delivery latency max | ${ms(all[all.length - 1] ?? NaN)} |`,
     `| gateway side: publish → frames handed to all sockets p50 / p99 / max | ${ms(percentile(gatewaySide, 50))} / ${ms(percentile(gatewaySide, 99))} / ${ms(gatewaySide[gatewaySide.length - 1] ?? NaN)} |`,
+    `| of which the refetch through the gateway (planner + 2 subgraphs) p50 / p99 | ${ms(percentile(refetchMs, 50))} / ${ms(percentile(refetchMs, 99))} |`,
+    `| machine noise: wake-up lateness of an idle 5 ms timer in a separate process, p50 / p99 / max | ${ms(percentile(lateness, 50))} / ${ms(percentile(lateness, 99))} / ${ms(lateness[lateness.length - 1] ?? NaN)} |`,
+    `| engine fanOutPauseRatio | ${process.env.BENCH_PAUSE_RATIO ?? 'default (1)'} |`,
     `| gateway resolutions per event (${SUBSCRIBERS} identical subscribers) | ${(resolutions / total).toFixed(2)} |`,
     `| memory per idle subscriber, gateway process (RSS delta / heap delta, after GC) | ${kb(idle.rss - before.rss)} / ${kb(idle.heapUsed - before.heapUsed)} |`,
     `| memory per idle subscriber, client process(es) (RSS delta) | ${kb(clientRss)} |`,
@@ -267,5 +291,25 @@ const runGateway = async (): Promise<void> => {
   process.exit(0);
 };
 
+// ---------------------------------------------------------------------------------------------------
+// Probe process: how late does an idle process wake up on this machine right now? (5 ms timer;
+// the overshoot is scheduling delay that no engine code can avoid). Near-zero CPU.
+// ---------------------------------------------------------------------------------------------------
+const runProbe = (): void => {
+  const lateness: number[] = [];
+  let due = performance.now() + 5;
+  const tick = (): void => {
+    const now = performance.now();
+    lateness.push(now - due);
+    due = now + 5;
+    setTimeout(tick, 5);
+  };
+  setTimeout(tick, 5);
+  process.on('message', () => {
+    process.send?.({ lateness }, undefined, {}, () => process.exit(0));
+  });
+};
+
 if (process.env.BENCH_ROLE === 'client') runClient();
+else if (process.env.BENCH_ROLE === 'probe') runProbe();
 else await runGateway();
