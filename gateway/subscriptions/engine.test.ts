@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'node:net';
 import { ulid } from 'ulid';
+import { MessageType, stringifyMessage } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createMemoryBus } from '../../platform/events/memory-bus.ts';
 import type { EventBus } from '../../platform/events/port.ts';
@@ -237,6 +238,154 @@ describe('several gateway instances on one bus', () => {
     } finally {
       await server2.stop();
       await second.close();
+    }
+  });
+});
+
+/** A raw graphql-transport-ws client that keeps every text frame exactly as received. */
+const rawClient = async (url: string, token: string): Promise<{ ws: WebSocket; frames: string[] }> => {
+  const ws = new WebSocket(url, 'graphql-transport-ws');
+  const frames: string[] = [];
+  let acked = false;
+  ws.on('message', (data) => {
+    const text = String(data);
+    if (JSON.parse(text).type === 'connection_ack') acked = true;
+    else frames.push(text);
+  });
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+  await waitUntil(() => acked, 'raw ack');
+  return { ws, frames };
+};
+
+describe('pre-serialized fan-out', () => {
+  it('sends each subscription byte-identical graphql-ws next frames under its own id, and stops after complete', async () => {
+    const token = await fed.token('t7');
+    const raw = await rawClient(served.url, token);
+    const before = engine.stats.opened;
+    raw.ws.send(JSON.stringify({ id: 'a "quoted" id', type: 'subscribe', payload: { query: 'subscription { timeline { id kind accountName } }' } }));
+    raw.ws.send(JSON.stringify({ id: 'b', type: 'subscribe', payload: { query: 'subscription { mine: timeline { kind id } }' } }));
+    await waitUntil(() => engine.stats.opened === before + 2, 'two raw subscriptions');
+    const viaClient = await sub(token, 'subscription { timeline { id kind accountName } }');
+    const e1 = fed.event('t7', { kind: 'org.created' });
+    await bus.publish([e1]);
+    await waitUntil(() => raw.frames.length === 2 && viaClient.messages.length === 1, 'first deliveries');
+    expect([...raw.frames].sort()).toEqual(
+      [
+        stringifyMessage({ id: 'a "quoted" id', type: MessageType.Next, payload: { data: { timeline: { id: e1.id, kind: 'org.created', accountName: 'Account of t7' } } } }),
+        stringifyMessage({ id: 'b', type: MessageType.Next, payload: { data: { mine: { kind: 'org.created', id: e1.id } } } }),
+      ].sort(),
+    );
+    // The graphql-ws client (same delivery group as "a") accepted the same bytes.
+    expect(viaClient.messages).toEqual([{ data: { timeline: { id: e1.id, kind: 'org.created', accountName: 'Account of t7' } } }]);
+    raw.ws.send(JSON.stringify({ id: 'a "quoted" id', type: 'complete' }));
+    await waitUntil(() => engine.stats.subscriptions === 2, 'a completed');
+    const e2 = fed.event('t7', { kind: 'org.updated' });
+    await bus.publish([e2]);
+    await waitUntil(() => raw.frames.length === 3 && viaClient.messages.length === 2, 'second deliveries');
+    expect(raw.frames[2]).toBe(stringifyMessage({ id: 'b', type: MessageType.Next, payload: { data: { mine: { kind: 'org.updated', id: e2.id } } } }));
+    raw.ws.terminate();
+    await viaClient.dispose();
+  });
+
+  it('delivers partial results (data plus errors, paths on the subscriber’s alias) that a graphql-ws client accepts', async () => {
+    const r = await sub(await fed.token('t7'), 'subscription { t: timeline { id unavailableNote } }');
+    const e = fed.event('t7', { kind: 'k' });
+    await bus.publish([e]);
+    await waitUntil(() => r.messages.length === 1 || r.failure !== null, 'partial delivery');
+    expect(r.failure).toBeNull();
+    expect(r.messages[0].data).toEqual({ t: { id: e.id, unavailableNote: null } });
+    expect(r.messages[0].errors).toHaveLength(1);
+    expect(r.messages[0].errors?.[0]).toMatchObject({ message: 'Note unavailable', path: ['t', 'unavailableNote'], extensions: { code: 'NOTE_UNAVAILABLE' } });
+    await r.dispose();
+  });
+
+  it('keeps every subscriber in event order through a burst, with one resolution per event per scope', async () => {
+    const admins = await Promise.all(Array.from({ length: 3 }, async () => sub(await fed.token('t8', ['ADMIN']))));
+    const member = await sub(await fed.token('t8', ['MEMBER']));
+    const before = engine.stats.resolutions;
+    const burst = Array.from({ length: 40 }, (_, i) => fed.event('t8', { kind: `burst.${i}` }));
+    await bus.publish(burst);
+    await waitUntil(() => [...admins, member].every((r) => r.messages.length === burst.length), 'burst delivered');
+    for (const r of [...admins, member]) expect(ids(r)).toEqual(burst.map((e) => e.id));
+    expect(engine.stats.resolutions - before).toBe(2 * burst.length);
+    await Promise.all([...admins, member].map((r) => r.dispose()));
+  });
+
+  it('holds later events behind an earlier one that resolves late, and a subscriber that joins meanwhile gets only later events', async () => {
+    const patientBus = createMemoryBus();
+    const patient = await createSubscriptionEngine({ gateway: fed.gateway, bus: patientBus, notFoundRetriesMs: Array.from({ length: 200 }, () => 20) });
+    const server = await serveEngine(fed.gateway, patient);
+    try {
+      const admin = await fed.token('t9', ['ADMIN']);
+      const first = await sub(admin, TIMELINE, {}, server.url, patient);
+      const second = await sub(await fed.token('t9', ['ADMIN']), TIMELINE, {}, server.url, patient);
+      const member = await sub(await fed.token('t9', ['MEMBER']), TIMELINE, {}, server.url, patient);
+      // The first event's read model lags: its refetch finds nothing until the row appears.
+      const lagging = fed.event('t9', { kind: 'lagging' });
+      const row = fed.events.get(lagging.id);
+      fed.events.delete(lagging.id);
+      const quick = [fed.event('t9', { kind: 'quick' }), fed.event('t9', { kind: 'quick' })];
+      await patientBus.publish([lagging, ...quick]);
+      await waitUntil(() => patient.stats.resolutions >= 2 * 3 + 2, 'quick events resolved, lagging one retried');
+      const joiner = await sub(admin, TIMELINE, {}, server.url, patient);
+      expect([first, second, member, joiner].map((r) => r.messages.length)).toEqual([0, 0, 0, 0]);
+      if (row) fed.events.set(lagging.id, row);
+      const later = fed.event('t9', { kind: 'later' });
+      await patientBus.publish([later]);
+      const expected = [lagging.id, ...quick.map((e) => e.id), later.id];
+      await waitUntil(() => [first, second, member].every((r) => r.messages.length === expected.length) && joiner.messages.length === 1, 'ordered deliveries');
+      for (const r of [first, second, member]) expect(ids(r)).toEqual(expected);
+      expect(ids(joiner)).toEqual([later.id]);
+      await Promise.all([first, second, member, joiner].map((r) => r.dispose()));
+    } finally {
+      await server.stop();
+      await patient.close();
+    }
+  });
+});
+
+describe('batching and bounds of the shared fan-out', () => {
+  it('delivers everything in order when passes are spaced out (events batch into one write per socket) and when batching is off', async () => {
+    for (const fanOutPauseRatio of [20, 0]) {
+      const own = createMemoryBus();
+      const batching = await createSubscriptionEngine({ gateway: fed.gateway, bus: own, fanOutPauseRatio });
+      const server = await serveEngine(fed.gateway, batching);
+      try {
+        const subs = await Promise.all(Array.from({ length: 3 }, async () => sub(await fed.token('t10'), TIMELINE, {}, server.url, batching)));
+        const events = Array.from({ length: 25 }, (_, i) => fed.event('t10', { kind: `b.${i}` }));
+        for (const event of events) await own.publish([event]);
+        await waitUntil(() => subs.every((r) => r.messages.length === events.length), `all delivered (ratio ${fanOutPauseRatio})`, 60_000);
+        for (const r of subs) expect(ids(r)).toEqual(events.map((e) => e.id));
+        await Promise.all(subs.map((r) => r.dispose()));
+      } finally {
+        await server.stop();
+        await batching.close();
+      }
+    }
+  });
+
+  it('closes a share group with 4429 when its resolutions fall queueLimit events behind, and not the other tenants', async () => {
+    const own = createMemoryBus();
+    const bounded = await createSubscriptionEngine({ gateway: fed.gateway, bus: own, queueLimit: 4, notFoundRetriesMs: Array.from({ length: 200 }, () => 20) });
+    const server = await serveEngine(fed.gateway, bounded);
+    try {
+      const stuck = await sub(await fed.token('t11'), TIMELINE, {}, server.url, bounded);
+      const other = await sub(await fed.token('t12'), TIMELINE, {}, server.url, bounded);
+      const lagging = fed.event('t11', { kind: 'lagging' });
+      fed.events.delete(lagging.id); // never appears: the head of the queue keeps retrying
+      await own.publish([lagging, ...Array.from({ length: 4 }, () => fed.event('t11', { kind: 'k' }))]);
+      await waitUntil(() => stuck.closed !== null, '4429');
+      expect(stuck.closed).toEqual({ code: 4429, reason: 'Slow consumer: buffer limit exceeded' });
+      const fine = fed.event('t12', { kind: 'k' });
+      await own.publish([fine]);
+      await waitUntil(() => other.messages.length === 1, 'other tenant still served');
+      expect(ids(other)).toEqual([fine.id]);
+      expect(other.closed).toBeNull();
+      await other.dispose();
+    } finally {
+      await server.stop();
+      await bounded.close();
     }
   });
 });

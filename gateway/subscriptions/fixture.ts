@@ -36,6 +36,8 @@ export const EVENTS_SDL = `${LIVE_LINK}
     kind: String!
     summary: String!
     blob(bytes: Int = 16): String!
+    "Always fails with NOTE_UNAVAILABLE: a partial result (data plus errors) for the engine's error path."
+    unavailableNote: String
   }
   type Alert @key(fields: "id") {
     id: ID!
@@ -186,6 +188,9 @@ export const startTestFederation = async (): Promise<TestFederation> => {
       TimelineEvent: {
         __resolveReference: (ref: { id: string }, ctx: SubgraphContext) => visible(ref.id, ctx),
         blob: (_: unknown, args: { bytes: number }) => 'x'.repeat(Math.min(args.bytes, 1 << 20)),
+        unavailableNote: () => {
+          throw new GraphQLError('Note unavailable', { extensions: { code: 'NOTE_UNAVAILABLE' } });
+        },
       },
     },
     verifier,
