@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import { Admin } from '@platformatic/kafka';
-import { buildClientSchema, getIntrospectionQuery, isNonNullType, type IntrospectionQuery } from 'graphql';
-import { createClient } from 'graphql-ws';
 import mongoose from 'mongoose';
 import neo4j from 'neo4j-driver';
-import WebSocket from 'ws';
+import { record, type Recording } from '../gateway/subscriptions/client.ts';
 import { liveSpecsOf } from '../gateway/subscriptions/live.ts';
 import type { EngineState } from '../platform/engine-health.ts';
 import { dataOf, gql, signIn } from './client.ts';
@@ -225,50 +223,88 @@ maybe(title, () => {
     expect(users.totalCount).toBe(1);
   });
 
-  it('delivers a subscription over graphql-ws through the gateway, fed by Kafka (when the supergraph declares one)', async () => {
-    const supergraph = readFileSync(`${ROOT}/supergraph.graphql`, 'utf8');
-    const specs = liveSpecsOf(supergraph);
-    const triggers: Record<string, () => Promise<void>> = {
-      prd_events: async () => {
-        dataOf(await gql(mesh.url, `mutation($i: StartPrdInput!) { startPrd(input: $i) { id } }`, { i: { title: 'Live PRD', productType: 'CHATBOT' } }, owner.token));
-      },
-      client_events: async () => {
-        dataOf(await gql(mesh.url, CREATE_USER, { input: { organizationId: orgId, email: `live-${Date.now()}@services.test`, name: 'Live', roles: ['MEMBER'], password: PASSWORD } }, owner.token));
-      },
+  it('delivers Subscription.timeline over graphql-ws through the gateway, fed by Kafka, with fields of four subgraphs, to its tenant only', async () => {
+    // The supergraph declares Subscription.timeline fed by prd_events (among others) through @live.
+    const spec = liveSpecsOf(readFileSync(`${ROOT}/supergraph.graphql`, 'utf8')).get('timeline');
+    expect(spec?.topics).toContain('prd_events');
+    expect(spec?.refetch).toBe('timelineEvent');
+
+    // A second organization subscribes too: it must get its own event and never the first one's.
+    const beta = dataOf(await gql<{ createOrganization: { id: string } }>(mesh.url, CREATE_ORG, { input: { name: 'Live Beta Services' } }, admin)).createOrganization;
+    dataOf(await gql(mesh.url, CREATE_USER, { input: { organizationId: beta.id, email: 'owner@live-beta.test', name: 'Beta Owner', roles: ['OWNER'], password: PASSWORD } }, admin));
+    const betaToken = (await signIn(mesh.url, 'owner@live-beta.test', PASSWORD)).accessToken;
+
+    // lifecycle's TimelineEvent (the read model lifecycle builds from Kafka), identity's organization
+    // name, presales's subscription plan, runtime's stats, and implementation's Prd as the subject.
+    const TIMELINE = `subscription($kinds: [String!]) { timeline(kinds: $kinds) {
+      id kind topic clientId summary
+      organization { id name subscription { plan } conversationStats { total } }
+      subject { __typename ... on Prd { id title status } }
+      provenance { subgraph method }
+    } }`;
+    type TimelineEvent = {
+      id: string; kind: string; topic: string; clientId: string; summary: string;
+      organization: { id: string; name: string; subscription: { plan: string } | null; conversationStats: { total: number } };
+      subject: { __typename: string; id?: string; title?: string; status?: string } | null;
+      provenance: { subgraph: string; method: string };
     };
-    const introspection = dataOf(await gql<IntrospectionQuery>(mesh.url, getIntrospectionQuery(), {}, owner.token));
-    const subscriptionType = buildClientSchema(introspection).getSubscriptionType();
-    const candidates = [...specs.values()].filter((spec) => {
-      const field = subscriptionType?.getFields()[spec.field];
-      return field && field.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined) && spec.topics.some((t) => t in triggers);
-    });
-    if (!candidates.length) {
-      // Nothing to subscribe to yet: the supergraph declares no Subscription field fed by these topics.
-      expect(subscriptionType?.getFields() ?? {}).toBeDefined();
-      console.warn(`services e2e: no Subscription field fed by ${Object.keys(triggers).join(' or ')} in supergraph.graphql; the graphql-ws scenario did not run`);
-      return;
-    }
-    const spec = candidates[0];
-    const client = createClient({ url: mesh.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${owner.token}` }, retryAttempts: 0, lazy: false });
+    const ws = mesh.url.replace(/^http/, 'ws');
+    const alphaLive = await record(ws, owner.token, TIMELINE, { kinds: ['prd.started'] });
+    const betaLive = await record(ws, betaToken, TIMELINE, { kinds: ['prd.started'] });
+    const received = (r: Recording): TimelineEvent[] => r.messages.map((m) => (m.data as { timeline: TimelineEvent }).timeline);
     try {
-      const received = new Promise<Record<string, unknown>>((resolve, reject) => {
-        client.subscribe<Record<string, unknown>>({ query: `subscription { ${spec.field} { __typename } }` }, { next: (value) => resolve(value as Record<string, unknown>), error: reject, complete: () => reject(new Error('completed without an event')) });
+      // Both subscriptions are registered at the gateway before anything is triggered.
+      await eventually('two active subscriptions at the gateway', async () => (/^mesh_subscription_active (\d+)$/m.exec(await (await fetch(`${mesh.base}/metrics`)).text())?.[1] === '2' ? true : null), 15_000);
+      const startPrd = async (token: string, title: string): Promise<string> =>
+        dataOf(await gql<{ startPrd: { id: string } }>(mesh.url, `mutation($i: StartPrdInput!) { startPrd(input: $i) { id } }`, { i: { title, productType: 'CHATBOT' } }, token)).startPrd.id;
+      const alphaPrd = await startPrd(owner.token, 'Live PRD Alpha');
+      const betaPrd = await startPrd(betaToken, 'Live PRD Beta');
+
+      const [alphaEvent] = await eventually('the alpha timeline event over graphql-ws', async () => (alphaLive.messages.length ? received(alphaLive) : null));
+      const [betaEvent] = await eventually('the beta timeline event over graphql-ws', async () => (betaLive.messages.length ? received(betaLive) : null));
+      expect(alphaLive.messages[0].errors).toBeUndefined();
+      expect(alphaEvent).toEqual({
+        id: expect.any(String),
+        kind: 'prd.started',
+        topic: 'prd_events',
+        clientId: orgId,
+        summary: expect.stringContaining('Live PRD Alpha'),
+        organization: { id: orgId, name: 'Services Org', subscription: { plan: 'FREE' }, conversationStats: { total: 0 } },
+        subject: { __typename: 'Prd', id: alphaPrd, title: 'Live PRD Alpha', status: expect.any(String) },
+        provenance: { subgraph: 'implementation', method: 'HUMAN' },
       });
-      // The gateway's Kafka consumer joins its group asynchronously: trigger until an event arrives.
-      const trigger = triggers[spec.topics.find((t) => t in triggers) as string];
-      let got: Record<string, unknown> | null = null;
-      void received.then((v) => {
-        got = v;
-      });
-      await eventually(`a ${spec.field} event over graphql-ws`, async () => {
-        if (got) return got;
-        await trigger();
-        await Promise.race([received.catch(() => null), new Promise((resolve) => setTimeout(resolve, 3000))]);
-        return got;
-      }, 60_000);
-      expect((got as unknown as { data: Record<string, { __typename: string }> }).data[spec.field].__typename).toMatch(/\w+/);
+      expect(betaLive.messages[0].errors).toBeUndefined();
+      expect(betaEvent.clientId).toBe(beta.id);
+      expect(betaEvent.organization.name).toBe('Live Beta Services');
+      expect(betaEvent.subject).toMatchObject({ __typename: 'Prd', id: betaPrd, title: 'Live PRD Beta' });
+
+      // Tenant isolation: a sentinel after both events reaches alpha; by then neither socket has seen the
+      // other organization's event (per-tenant order on one gateway consumer).
+      const sentinel = await startPrd(owner.token, 'Live PRD Alpha sentinel');
+      await eventually('the alpha sentinel over graphql-ws', async () => (received(alphaLive).some((e) => e.subject?.id === sentinel) ? true : null));
+      expect(received(alphaLive).map((e) => e.subject?.id)).toEqual([alphaPrd, sentinel]);
+      expect(received(alphaLive).every((e) => e.clientId === orgId)).toBe(true);
+      expect(received(betaLive).map((e) => e.subject?.id)).toEqual([betaPrd]);
+      expect(alphaLive.failure).toBeNull();
+      expect(betaLive.failure).toBeNull();
+
+      // Fed by Kafka: the gateway consumes this run's topics in its own consumer group, and the event
+      // is in lifecycle's read model, queried over HTTP.
+      const kafka = new Admin({ clientId: `${mesh.namespace}-groups`, bootstrapBrokers: (process.env.KAFKA_BROKERS ?? '').split(',') });
+      try {
+        const groups = [...(await kafka.listGroups()).keys()];
+        expect(groups.some((g) => g.startsWith(`${mesh.namespace}.gateway-`))).toBe(true);
+        expect(groups).toContain(`${mesh.namespace}.lifecycle-timeline`);
+      } finally {
+        await kafka.close();
+      }
+      const stored = dataOf(await gql<{ timelineEvent: { id: string; kind: string } | null }>(mesh.url, `query($id: ID!) { timelineEvent(id: $id) { id kind } }`, { id: alphaEvent.id }, owner.token)).timelineEvent;
+      expect(stored).toEqual({ id: alphaEvent.id, kind: 'prd.started' });
+      const foreign = await gql<{ timelineEvent: unknown }>(mesh.url, `query($id: ID!) { timelineEvent(id: $id) { id } }`, { id: alphaEvent.id }, betaToken);
+      expect(foreign.body.data?.timelineEvent ?? null).toBeNull();
     } finally {
-      await client.dispose();
+      await alphaLive.dispose();
+      await betaLive.dispose();
     }
   });
 

@@ -96,6 +96,30 @@ maybe('kafka bus', () => {
       expect(seen).toEqual([one.id, two.id, sentinel.id]);
     });
 
+    it('delivers events published while a group had no member on partitions it never committed on (start offsets are pinned at join)', async () => {
+      // The services e2e's "consumer is down" scenario at the bus level: a group joins at the end of
+      // its topic, handles nothing, its only member leaves; meanwhile events land on every partition.
+      const group = `${clientId}-pinned`;
+      const tenants = Array.from({ length: 12 }, () => `t-${newId()}`);
+      const seen: string[] = [];
+      const handler = async (e: EventEnvelope): Promise<void> => {
+        if (tenants.includes(e.tenantId)) seen.push(e.id);
+      };
+      const first = await bus.subscribe({ group, topics: ['org_events'] }, handler);
+      await first.close();
+      const missed = tenants.map((tenant) => event(tenant, 'test.pinned'));
+      await bus.publish(missed);
+      // The 12 tenant keys spread over every partition of the topic (3 by default).
+      const probe = new Consumer({ clientId, bootstrapBrokers: brokers, groupId: group });
+      const committed = await probe.listCommittedOffsets({ topics: [{ topic: 'org_events', partitions: [0, 1, 2] }] });
+      await probe.close(true);
+      expect((committed.get('org_events') ?? []).every((offset) => offset >= 0n)).toBe(true);
+      const second = await bus.subscribe({ group, topics: ['org_events'] }, handler);
+      await until('every event published while the group had no member', () => seen.length >= missed.length);
+      await second.close();
+      expect([...seen].sort()).toEqual(missed.map((e) => e.id).sort());
+    });
+
     it('replays from the earliest offset, from a point in time and from explicit offsets, without a group commit', async () => {
       const tenant = `t-${newId()}`;
       const type = `test.replay.${newId()}`;

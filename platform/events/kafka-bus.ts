@@ -14,8 +14,11 @@ import type { BusSubscription, EventBus, EventHandler } from './port.ts';
  * - `publish` resolves once the broker acknowledged with acks=all, from an idempotent producer.
  * - `subscribe({ group })` = one Kafka consumer group per group name; each subscription is one member.
  *   It starts from the group's committed offsets; a group with none starts at the end of each topic,
- *   or at its beginning with `fromBeginning`. `subscribe` resolves once the member has joined and its
- *   start offsets are known, so anything published afterwards reaches it.
+ *   or at its beginning with `fromBeginning`. Those fallback start offsets are committed at once (on
+ *   every join or rebalance, for each assigned partition the group has no offset on), so from the
+ *   moment a group first joined, every later event reaches it, also one published while all its
+ *   members were down. `subscribe` resolves once the member has joined and its start offsets are
+ *   known and committed, so anything published afterwards reaches it.
  * - Messages of a subscription are handled one at a time, in order. The offset is committed only
  *   after the handler resolved (at least once). A failing handler is retried with exponential backoff
  *   (200 ms … 10 s) until it succeeds or the subscription closes: the message is never skipped, and
@@ -256,6 +259,31 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
       }
     };
 
+    /**
+     * Commits `start` (the offsets the stream will fetch from) for every assigned partition on which
+     * the group has no committed offset yet, so the group's position there is durable from the moment
+     * it joined. Never throws: a failed anchor is recorded and logged (the member still consumes).
+     */
+    const anchorStartOffsets = async (member: StringConsumer, assigned: Array<{ topic: string; partitions: number[] }>, start: ReadonlyMap<string, bigint>): Promise<void> => {
+      if (stopped || !assigned.length) return;
+      try {
+        const committed = await member.listCommittedOffsets({ topics: assigned });
+        const offsets: Array<{ topic: string; partition: number; offset: bigint; leaderEpoch: number }> = [];
+        for (const { topic, partitions: ids } of assigned) {
+          for (const partition of ids) {
+            const done = committed.get(topic)?.[partition];
+            const from = start.get(`${topic}:${partition}`);
+            if ((done === undefined || done < 0n) && from !== undefined && from >= 0n) offsets.push({ topic, partition, offset: from, leaderEpoch: -1 });
+          }
+        }
+        if (offsets.length && !stopped) await member.commit({ offsets });
+      } catch (error) {
+        if (stopped) return;
+        engineErrors.record(error);
+        logger.warn({ err: error, group: plan.groupId }, 'kafka bus: pinning the start offsets of a new group failed; events published while the group has no member may be missed');
+      }
+    };
+
     const open = async (): Promise<void> => {
       const next = new Consumer<string, string, string, string>({
         ...base,
@@ -281,12 +309,25 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
         throw error;
       }
       stream = opened;
-      // Resolve once the start offsets are known (or the stream failed).
+      // Every time the member's start offsets are (re)computed (join, rebalance), pin the ones that came
+      // from the fallback (a partition the group never committed on) by committing them, before any
+      // message is handled. Without this, a group that joined at the end of a partition but handled
+      // nothing there has no offset on it; when its members are all down and an event lands there, the
+      // next member falls back to the end again and the event is never delivered.
+      let anchoring: Promise<void> = Promise.resolve();
+      if (plan.commit && plan.mode === 'committed') {
+        opened.on('offsets', () => {
+          const assigned = (next.assignments ?? []).map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
+          const start = new Map(opened.offsetsToFetch);
+          anchoring = anchoring.then(() => anchorStartOffsets(next, assigned, start));
+        });
+      }
+      // Resolve once the start offsets are known and pinned (or the stream failed).
       const ready = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, 15_000);
         opened.once('offsets', () => {
           clearTimeout(timer);
-          resolve();
+          void anchoring.then(resolve);
         });
         opened.once('error', (error: Error) => {
           clearTimeout(timer);
@@ -296,7 +337,7 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
       opened.on('data', (message: StringMessage) => {
         if (stopped) return;
         opened.pause();
-        inFlight = deliver(message).finally(() => {
+        inFlight = anchoring.then(() => deliver(message)).finally(() => {
           if (!stopped && stream === opened) opened.resume();
         });
       });
