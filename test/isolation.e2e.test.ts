@@ -239,8 +239,12 @@ describe('tenant isolation sweep (generated from the supergraph)', () => {
     ['platform staff without an assignment', () => staff],
   ])('as %s: every query field and every mutation with an ID slot reveals nothing of B', async (_label, caller) => {
     const findings: Finding[] = [];
-    let calls = 0;
     const swept: string[] = [];
+    // Plain queries first, strictly: once the caller has sent B's ids to mutations that store opaque
+    // references (e.g. registerPulseTeam), its own audit trail and timeline legitimately echo them.
+    const queries = await sweepQueries(caller());
+    findings.push(...queries.findings);
+    let calls = queries.calls;
     for (const root of [schema.getQueryType(), schema.getMutationType()]) {
       if (!root) continue;
       const result = await sweepIdSlots(caller(), root);
@@ -248,9 +252,6 @@ describe('tenant isolation sweep (generated from the supergraph)', () => {
       calls += result.calls;
       swept.push(...result.fields);
     }
-    const queries = await sweepQueries(caller());
-    findings.push(...queries.findings);
-    calls += queries.calls;
     console.log(`${caller().label}: ${calls} calls, ${swept.length} fields with ID slots`);
     expect(swept.length).toBeGreaterThanOrEqual(80);
     expect(findings.map((f) => `${f.as} ${f.field} [${f.slot} = ${f.id}] ${f.problem}`)).toEqual([]);

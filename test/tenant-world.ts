@@ -52,7 +52,10 @@ export const typesForSlot = (slot: Slot, returnType: string, known: Iterable<str
   const exact = types.filter((t) => t.toLowerCase() === lower);
   if (exact.length) return exact;
   // personId, staffUserId, subjectId... → the types whose name ends the slot name, or that end with it.
-  return types.filter((t) => lower.endsWith(t.toLowerCase()) || (lower.length >= 4 && t.toLowerCase().endsWith(lower)));
+  const named = types.filter((t) => lower.endsWith(t.toLowerCase()) || (lower.length >= 4 && t.toLowerCase().endsWith(lower)));
+  if (named.length) return named;
+  // People go by many names (member, manager, person, author...): they are users.
+  return /person|member|manager|staff|author|owner|actor|assignee|people/.test(lower) ? types.filter((t) => t === 'User') : [];
 };
 
 const hash = (text: string): number => {
