@@ -26,7 +26,8 @@ export interface AllInOne {
  */
 export const startAllInOne = async (config: MeshConfig, logger: Logger, options: { supergraphPath?: string; subgraphPorts?: 'fixed' | 'ephemeral' } = {}): Promise<AllInOne> => {
   const supergraphSdl = readFileSync(options.supergraphPath ?? new URL('./supergraph.graphql', import.meta.url), 'utf8');
-  const kernel = await createKernel(config, logger);
+  // Relays wait until every subgraph has subscribed its consumers (events pending from a crash go out then).
+  const kernel = await createKernel(config, logger, { holdRelays: true });
   const subgraphs: RunningSubgraph[] = [];
   try {
     for (const { name, create } of SUBGRAPHS) {
@@ -34,10 +35,12 @@ export const startAllInOne = async (config: MeshConfig, logger: Logger, options:
       subgraphs.push(await runSubgraph(kernel, name, create, port));
     }
   } catch (error) {
+    kernel.relays.open();
     await Promise.all(subgraphs.map((s) => s.stop()));
     throw error;
   }
   const engineMonitor = createEngineMonitor();
+  kernel.relays.open();
   const gateway = createGateway({
     supergraphSdl,
     config,

@@ -1,16 +1,17 @@
 import {
   GraphQLError,
   Kind,
-  TypeInfo,
   getNamedType,
   getNullableType,
+  isInterfaceType,
   isListType,
+  isObjectType,
   parse,
   visit,
-  visitWithTypeInfo,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
@@ -31,20 +32,31 @@ export interface OperationAnalysis {
 const tooComplex = (message: string, hint: string, rootCause: string): GraphQLError =>
   new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', hint, rootCause, http: { status: 400 } } });
 
-/** Depth of the deepest field path, following fragments (cycles are cut: validation rejects them anyway). */
-const depthOf = (selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number => {
+/**
+ * Depth of the deepest field path, following fragments. Each fragment's depth is computed once
+ * (memoized), so a "fragment bomb" (each fragment spreading the next one twice) costs linear time;
+ * cycles are cut (validation rejects them anyway).
+ */
+const depthOf = (selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, memo: Map<string, number>, visiting: Set<string>): number => {
   let max = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       if (selection.name.value.startsWith('__')) continue;
-      max = Math.max(max, 1 + (selection.selectionSet ? depthOf(selection.selectionSet, fragments, seen) : 0));
+      max = Math.max(max, 1 + (selection.selectionSet ? depthOf(selection.selectionSet, fragments, memo, visiting) : 0));
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      max = Math.max(max, depthOf(selection.selectionSet, fragments, seen));
+      max = Math.max(max, depthOf(selection.selectionSet, fragments, memo, visiting));
     } else {
       const name = selection.name.value;
       const fragment = fragments.get(name);
-      if (!fragment || seen.has(name)) continue;
-      max = Math.max(max, depthOf(fragment.selectionSet, fragments, new Set([...seen, name])));
+      if (!fragment || visiting.has(name)) continue;
+      let depth = memo.get(name);
+      if (depth === undefined) {
+        visiting.add(name);
+        depth = depthOf(fragment.selectionSet, fragments, memo, visiting);
+        visiting.delete(name);
+        memo.set(name, depth);
+      }
+      max = Math.max(max, depth);
     }
   }
   return max;
@@ -64,31 +76,49 @@ const listSize = (node: FieldNode, variables: Record<string, unknown>): number =
 
 /**
  * Estimated cost: every field costs 1, times the product of the sizes of the lists above it
- * (`first`/`limit` arguments, else 10 per list). Needs the API schema for list-ness.
+ * (`first`/`limit` arguments, else 10 per list). Needs the API schema for list-ness. Fragment spreads
+ * count as often as they are spread (each fragment's cost is computed once and multiplied), so a
+ * fragment bomb costs what its execution would: exponential, and over the limit.
  */
-const costOf = (document: DocumentNode, schema: GraphQLSchema | null, variables: Record<string, unknown>): number => {
+const costOf = (document: DocumentNode, schema: GraphQLSchema | null, variables: Record<string, unknown>, fragments: Map<string, FragmentDefinitionNode>): number => {
   if (!schema) return 0;
-  const typeInfo = new TypeInfo(schema);
-  const multipliers: number[] = [1];
-  let cost = 0;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field: {
-        enter(node) {
-          const type = typeInfo.getType();
-          const multiplier = multipliers[multipliers.length - 1];
-          cost += multiplier;
-          const nullable = type ? getNullableType(type) : null;
-          multipliers.push(nullable && isListType(nullable) && getNamedType(nullable) ? multiplier * listSize(node, variables) : multiplier);
-        },
-        leave() {
-          multipliers.pop();
-        },
-      },
-    }),
-  );
-  return cost;
+  const memo = new Map<string, number>();
+  const visiting = new Set<string>();
+  const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined): number => {
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        cost += 1;
+        if (!selection.selectionSet) continue;
+        const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[selection.name.value] : undefined;
+        const nullable = field ? getNullableType(field.type) : null;
+        const multiplier = nullable && isListType(nullable) ? listSize(selection, variables) : 1;
+        cost += multiplier * selectionCost(selection.selectionSet, field ? getNamedType(field.type) : undefined);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        cost += selectionCost(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) ?? parent : parent);
+      } else {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || visiting.has(name)) continue;
+        let fragmentCost = memo.get(name);
+        if (fragmentCost === undefined) {
+          visiting.add(name);
+          fragmentCost = selectionCost(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined);
+          visiting.delete(name);
+          memo.set(name, fragmentCost);
+        }
+        cost += fragmentCost;
+      }
+    }
+    return cost;
+  };
+  let total = 0;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    const root = definition.operation === 'mutation' ? schema.getMutationType() : definition.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+    total += selectionCost(definition.selectionSet, root ?? undefined);
+  }
+  return total;
 };
 
 /**
@@ -101,19 +131,20 @@ export const analyzeOperation = (query: string, limits: OperationLimits, schema:
     document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
   } catch (error) {
     const message = (error as Error).message;
-    if (/token limit/i.test(message)) throw tooComplex(`Query has more than ${limits.maxTokens} tokens`, 'Split the query, or use fragments and variables instead of repeated literals.', 'token limit');
+    if (/token limit|more th\w* \d+ tokens/i.test(message)) throw tooComplex(`Query has more than ${limits.maxTokens} tokens`, 'Split the query, or use fragments and variables instead of repeated literals.', 'token limit');
     throw new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', hint: 'The query is not valid GraphQL. Check braces and quoting.', http: { status: 400 } } });
   }
   const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
   let depth = 0;
+  const depthMemo = new Map<string, number>();
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) depth = Math.max(depth, depthOf(definition.selectionSet, fragments, new Set()));
+    if (definition.kind === Kind.OPERATION_DEFINITION) depth = Math.max(depth, depthOf(definition.selectionSet, fragments, depthMemo, new Set()));
   }
   let aliases = 0;
   visit(document, { Field: (node) => void (node.alias ? (aliases += 1) : 0) });
   if (depth > limits.maxDepth) throw tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`, 'Fetch nested data in a second query, starting from the ids of the first.', 'depth limit');
   if (aliases > limits.maxAliases) throw tooComplex(`Query uses ${aliases} aliases; the limit is ${limits.maxAliases}`, 'Use a list field with variables instead of many aliased copies.', 'alias limit');
-  const cost = costOf(document, schema, variables);
+  const cost = costOf(document, schema, variables, fragments);
   if (cost > limits.maxCost) throw tooComplex(`Estimated query cost ${cost} exceeds the limit of ${limits.maxCost}`, 'Ask for smaller pages (first) or fewer nested lists.', 'cost limit');
   return { document, analysis: { depth, aliases, cost } };
 };

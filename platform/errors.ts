@@ -85,6 +85,7 @@ const DEFAULT_HINTS: Partial<Record<string, string>> = {
   INTERNAL_SERVER_ERROR: 'Retry later; if it persists, contact support with the correlation id.',
   PERSISTED_QUERY_NOT_FOUND: 'Send the full query text with the persisted query hash.',
   OPERATION_RESOLUTION_FAILURE: 'Name an operation that exists in the document (operationName).',
+  INVALID_GRAPHQL: 'The document cannot run as sent: with several operations pass operationName (naming one that exists); subscriptions go over WebSocket (graphql-ws) on /graphql.',
 };
 
 export const statusFor = (code: string): number => (code in ERROR_CODES ? ERROR_CODES[code as ErrorCode].status : code === 'PERSISTED_QUERY_NOT_FOUND' ? 200 : 400);

@@ -64,8 +64,11 @@ export const sendApolloResponse = async (res: ServerResponse, response: HTTPGrap
   for (const [key, value] of response.headers) res.setHeader(key, value);
   for (const [key, value] of Object.entries(extraHeaders)) res.setHeader(key, value);
   if (response.body.kind === 'complete') {
-    const body = response.body.string;
-    if (mapStatus) status = statusForBody(status, body);
+    let body = response.body.string;
+    if (mapStatus) {
+      body = withCorrelationId(body, extraHeaders['x-correlation-id']);
+      status = statusForBody(status, body);
+    }
     res.statusCode = status;
     res.end(body);
     return;
@@ -80,6 +83,7 @@ export const sendApolloResponse = async (res: ServerResponse, response: HTTPGrap
  * every root field null), the status of its first error decides (401, 403, 404, ...).
  */
 const statusForBody = (status: number, body: string): number => {
+  if (status === 500 && body.length <= 100_000 && body.startsWith('{"errors"')) return clientStatusOf500(body) ?? status;
   if (status !== 200 || body.length > 100_000 || !body.startsWith('{"errors"')) return status;
   try {
     const parsed = JSON.parse(body) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { http?: { status?: number } } }> };
@@ -90,6 +94,32 @@ const statusForBody = (status: number, body: string): number => {
   } catch {
     return status;
   }
+};
+
+/**
+ * Apollo answers 500 when the gateway's executor throws, even for a client's mistake (an unknown
+ * `operationName`, several operations without one, a subscription over HTTP). When every error is a
+ * coded client error (http.status 4xx, not INTERNAL_SERVER_ERROR), the first one's status is the answer.
+ */
+const clientStatusOf500 = (body: string): number | undefined => {
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: Array<{ extensions?: { code?: string; http?: { status?: number } } }> };
+    const errors = parsed.errors ?? [];
+    if (parsed.data || !errors.length) return undefined;
+    const clientErrors = errors.every((e) => e.extensions?.code && e.extensions.code !== 'INTERNAL_SERVER_ERROR' && (e.extensions.http?.status ?? 500) < 500);
+    return clientErrors ? errors[0].extensions?.http?.status : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Errors Apollo reports at the HTTP level (malformed requests, CSRF prevention, batching) go through
+ * `formatError` without any request context and carry an empty correlation id; fill in the request's.
+ */
+const withCorrelationId = (body: string, correlationId: string | undefined): string => {
+  if (!correlationId || !body.includes('"correlationId":""')) return body;
+  return body.split('"correlationId":""').join(JSON.stringify({ correlationId }).slice(1, -1));
 };
 
 /** Answers with a GraphQL error document and the error's HTTP status; used before Apollo runs. */

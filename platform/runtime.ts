@@ -25,14 +25,22 @@ export interface Kernel {
   signer: ProvenanceSigner;
   bus: EventBus;
   ai: LanguageModel;
+  /**
+   * Outbox relays publish only once `relays.ready` resolves. All-in-one mode holds them until every
+   * subgraph has subscribed its consumers: the in-process bus keeps nothing, so events left pending
+   * by a crash and published before their consumers exist would be marked published and lost.
+   */
+  relays: { ready: Promise<void>; open(): void };
 }
 
-export const createKernel = async (config: MeshConfig, logger: Logger): Promise<Kernel> => {
+export const createKernel = async (config: MeshConfig, logger: Logger, options: { holdRelays?: boolean } = {}): Promise<Kernel> => {
   const keyring = await loadOrCreateKeyring(config.dataDir);
   const settings = { issuer: config.issuer, audience: config.audience };
   const verifier = createTokenVerifier(settings, config.jwksUrl ? { jwksUrl: config.jwksUrl } : { jwks: keyring.jwks });
   const bus = await createEventBus(config, 'cognitive-mesh', logger.child({ component: 'bus' }));
-  return { config, logger, keyring, verifier, signer: createProvenanceSigner(keyring.provenance), bus, ai: createLanguageModel(config) };
+  let open = (): void => undefined;
+  const ready = options.holdRelays ? new Promise<void>((resolve) => (open = resolve)) : Promise.resolve();
+  return { config, logger, keyring, verifier, signer: createProvenanceSigner(keyring.provenance), bus, ai: createLanguageModel(config), relays: { ready, open: () => open() } };
 };
 
 /** Ports for one subgraph: its own store (file or database) and graph, plus the kernel's shared services. */
@@ -47,7 +55,7 @@ export const createSubgraphDeps = async (kernel: Kernel, name: string): Promise<
     throw error;
   }
   const logger = kernel.logger.child({ subgraph: name });
-  const relay = startOutboxRelay(store, kernel.bus, logger);
+  const relay = startOutboxRelay(store, kernel.bus, logger, { startAfter: kernel.relays.ready });
   return {
     config,
     logger,

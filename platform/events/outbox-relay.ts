@@ -13,8 +13,10 @@ export interface OutboxRelay {
  * only after the bus accepted it. Kicked on every commit; also polls, so entries left by a crash go out
  * after restart. On bus failure it backs off (up to 5 s) and retries.
  */
-export const startOutboxRelay = (store: DocumentStore, bus: EventBus, logger: Logger, options: { pollMs?: number; batch?: number } = {}): OutboxRelay => {
+export const startOutboxRelay = (store: DocumentStore, bus: EventBus, logger: Logger, options: { pollMs?: number; batch?: number; startAfter?: Promise<void> } = {}): OutboxRelay => {
   const pollMs = options.pollMs ?? 250;
+  // Nothing is published before this resolves (e.g. until every consumer of the in-process bus subscribed).
+  const gate = options.startAfter ?? Promise.resolve();
   const batch = options.batch ?? 200;
   let running: Promise<void> | null = null;
   let again = false;
@@ -24,7 +26,9 @@ export const startOutboxRelay = (store: DocumentStore, bus: EventBus, logger: Lo
   let wake: (() => void) | null = null;
 
   const drain = async (): Promise<void> => {
+    await gate;
     for (;;) {
+      if (stopped) return;
       const entries = await store.outbox.pending(batch);
       if (!entries.length) return;
       await bus.publish(entries.map((e) => e.envelope));
