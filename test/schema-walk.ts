@@ -49,10 +49,16 @@ const hasRequiredArgs = (field: GraphQLField<unknown, unknown>): boolean => fiel
  * A selection set for `type`: `__typename`, every leaf field without required arguments, and object
  * fields down to `depth` levels (abstract types through inline fragments on each possible type).
  */
-export const selectionFor = (schema: GraphQLSchema, type: GraphQLNamedType, depth: number): string => {
+export const selectionFor = (schema: GraphQLSchema, type: GraphQLNamedType, depth: number, allowed: ReadonlyMap<string, string> | null = null): string => {
   if (isLeafType(type)) return '';
   if (isUnionType(type) || isInterfaceType(type)) {
-    const parts = ['__typename', ...schema.getPossibleTypes(type).map((t) => `... on ${t.name} ${selectionFor(schema, t, depth)}`)];
+    // Possible types may share a field name with different types (e.g. `plan: Plan!` and
+    // `plan: SubscriptionPlan!`), which GraphQL forbids in one selection (and aliasing them all would
+    // break the alias limit): a name is selected only where it has the type it first had.
+    const possible = schema.getPossibleTypes(type);
+    const firstType = new Map<string, string>();
+    for (const t of possible) for (const f of Object.values(t.getFields())) if (!firstType.has(f.name)) firstType.set(f.name, String(f.type));
+    const parts = ['__typename', ...possible.map((t) => `... on ${t.name} ${selectionFor(schema, t, depth, firstType)}`)];
     return `{ ${parts.join(' ')} }`;
   }
   if (!isObjectType(type)) return '';
@@ -60,6 +66,7 @@ export const selectionFor = (schema: GraphQLSchema, type: GraphQLNamedType, dept
   for (const field of Object.values(type.getFields())) {
     if (hasRequiredArgs(field)) continue;
     const named = getNamedType(field.type);
+    if (allowed && allowed.get(field.name) !== String(field.type)) continue;
     if (isLeafType(named)) parts.push(field.name);
     else if (depth > 0) parts.push(`${field.name} ${selectionFor(schema, named, depth - 1)}`);
   }

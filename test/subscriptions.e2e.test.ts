@@ -181,7 +181,7 @@ describe('the Copilot timeline over graphql-ws through the gateway', () => {
     await waitUntil(() => acked, 'raw ack');
     // A heavy selection (the signed provenance of three subgraphs, many times over): each message is
     // tens of kilobytes, so the kernel's socket buffers fill after a bounded number of events.
-    const heavy = Array.from({ length: 8 }, (_, i) => `p${i}: provenance { signature inputsDigest explanation } o${i}: organization { provenance { signature inputsDigest explanation } subscription { provenance { signature inputsDigest explanation } } }`).join(' ');
+    const heavy = Array.from({ length: 12 }, (_, i) => `p${i}: provenance { signature inputsDigest explanation } o${i}: organization { provenance { signature inputsDigest explanation } subscription { provenance { signature inputsDigest explanation } } }`).join(' ');
     raw.send(JSON.stringify({ id: 'slow', type: 'subscribe', payload: { query: `subscription { timeline(kinds: ["prospect.created"]) { id ${heavy} } }` } }));
     await settle();
     // Stop reading: the gateway's writes pile up in the kernel, then in its own send buffer.
@@ -193,6 +193,8 @@ describe('the Copilot timeline over graphql-ws through the gateway', () => {
       sent.push(await createProspect(ownerA.token, `Flood ${String(i).padStart(3, '0')}`));
       if (await cutOff()) break;
     }
+    // Under load the events can trail the acknowledged writes: wait (bounded) for them to arrive.
+    for (let until = Date.now() + 30_000; !(await cutOff()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
     expect(await cutOff()).toBe(true);
     // Read again at once (ws destroys a socket whose closing handshake has not finished in 30 s):
     // after the data already sent, the close frame says why.
