@@ -157,16 +157,19 @@ const CREATE_CONFIG = 'mutation($input: CreateConfigInput!) { createConfig(input
 export const COMMIT_CONFIG = 'mutation Commit($input: CommitConfigInput!) { commitConfig(input: $input) { id number } }';
 const DEPLOY_CONFIG = 'mutation($input: DeployConfigInput!) { deployConfig(input: $input) { id } }';
 
-/** A valid voice agent configuration document; `n` varies the prompt so every commit is a real change. */
-export const configDocument = (n: number): string =>
+/**
+ * A valid voice agent configuration document. `n` varies the voice speed (a MEDIUM-risk change that
+ * needs no approval, so versions stay deployable); consecutive `n` give different documents.
+ */
+export const configDocument = (n: number | string): string =>
   JSON.stringify({
     schemaVersion: 1,
     productType: 'VOICEBOT',
     model: 'gpt-4o',
-    systemPrompt: `You are the Bench Co hotline voice agent, revision ${n}. Answer briefly and cite the knowledge base.`,
+    systemPrompt: 'You are the Bench Co hotline voice agent. Answer briefly and cite the knowledge base.',
     tools: [],
     integrations: [],
-    voice: { speed: 1.1, clarity: 0.9, style: 'calm', backgroundSound: null },
+    voice: { speed: typeof n === 'number' ? 0.5 + (n % 997) / 1000 : 1, clarity: 0.9, style: typeof n === 'number' ? 'calm' : `calm ${n}`, backgroundSound: null },
     escalationRules: [],
   });
 

@@ -5,7 +5,7 @@
  * cycles through its own request bodies, so concurrent requests differ in operation text and
  * variables; `__N__` in a body is replaced by a process-wide counter (unique writes).
  * Prints `measure-start` after the warm-up and `measure-end` at the end (the orchestrator reads
- * /proc around them), then `result <json>`. A request counts as failed on a non-200 status or a
+ * /proc around them), then `result <json>`. With `rate`, requests are paced (open loop) instead. A request counts as failed on a non-200 status or a
  * body with GraphQL errors.
  */
 import { readFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ export interface LoadSpec {
   bodies: string[][];
   /** Extra headers per connection (i % headers.length), e.g. authorization. */
   headers: Array<Record<string, string>>;
+  /** Open loop: total requests per second, spread evenly over the connections (default: closed loop). */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -61,7 +63,15 @@ const run = async (i: number): Promise<void> => {
   const bodies = spec.bodies[i % spec.bodies.length];
   const headers = { 'content-type': 'application/json', accept: 'application/json', ...spec.headers[i % spec.headers.length] };
   let k = i;
+  const interval = spec.rate ? (1000 * spec.connections) / spec.rate : 0;
+  let due = start + (interval * i) / spec.connections;
   while (performance.now() < until) {
+    if (interval) {
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      due += interval;
+      if (due > until) break;
+    }
     const template = bodies[k++ % bodies.length];
     const body = template.includes('__N__') ? template.replaceAll('__N__', String(++counter)) : template;
     const sent = performance.now();
