@@ -4,7 +4,7 @@
  *   ./node_modules/.bin/node bench/gateways.bench.ts        (BENCH_QUICK=1 for a short check)
  * Processes: one for the seven subgraphs, one per gateway, one for the load generator (bench/load.ts).
  * Env: BENCH_SECONDS (15), BENCH_WARMUP (3), BENCH_ROUNDS (2), BENCH_CONNECTIONS (50),
- * BENCH_GATEWAYS (mesh,apollo,hive), BENCH_PROFILE=1 (runs our gateway with --cpu-prof into bench/results/tmp).
+ * BENCH_GATEWAYS (mesh,apollo,hive), BENCH_PROFILE=1 (our gateway and the subgraphs with --cpu-prof into bench/results/tmp).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -62,7 +62,7 @@ interface GatewayRun {
 
 const main = async (): Promise<void> => {
   // 1. The subgraphs, in their own process.
-  const subgraphs = startChild('subgraphs', ['bench/subgraph-host.ts'], {
+  const subgraphs = startChild('subgraphs', [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${new URL('bench/results/tmp/subgraphs/', ROOT).pathname}`] : []), 'bench/subgraph-host.ts'], {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     MESH_DATA_DIR: path.join(tmp, 'data'),

@@ -50,26 +50,39 @@ const depthOf = (selectionSet: SelectionSetNode, fragments: Map<string, Fragment
   return max;
 };
 
-const listSize = (node: FieldNode, variables: Record<string, unknown>): number => {
+const SIZE_ARGUMENTS = new Set(['first', 'last', 'limit']);
+
+/** Names of the variables that set list sizes (`first`/`last`/`limit`): the only ones cost depends on. */
+export const sizeVariablesOf = (document: DocumentNode): string[] => {
+  const names = new Set<string>();
+  visit(document, {
+    Argument: (node) => void (SIZE_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE ? names.add(node.value.name.value) : undefined),
+  });
+  return [...names].sort();
+};
+
+/** The size a field's `first`/`last`/`limit` argument asks for, or null without one. */
+const sizeArgument = (node: FieldNode, variables: Record<string, unknown>): number | null => {
   for (const arg of node.arguments ?? []) {
-    if (arg.name.value !== 'first' && arg.name.value !== 'last' && arg.name.value !== 'limit') continue;
+    if (!SIZE_ARGUMENTS.has(arg.name.value)) continue;
     if (arg.value.kind === Kind.INT) return Math.max(1, Number(arg.value.value));
     if (arg.value.kind === Kind.VARIABLE) {
       const value = variables[arg.value.name.value];
       if (typeof value === 'number') return Math.max(1, value);
     }
   }
-  return 10;
+  return null;
 };
 
 /**
- * Estimated cost: every field costs 1, times the product of the sizes of the lists above it
- * (`first`/`limit` arguments, else 10 per list). Needs the API schema for list-ness.
+ * Estimated cost: every field costs 1, times the product of the sizes of the lists above it. A list's
+ * size is its own `first`/`last`/`limit` argument; a list directly under a field that has one (a Relay
+ * connection's `edges` under `things(first: 100)`) takes that size; otherwise 10. Needs the API schema.
  */
 const costOf = (document: DocumentNode, schema: GraphQLSchema | null, variables: Record<string, unknown>): number => {
   if (!schema) return 0;
   const typeInfo = new TypeInfo(schema);
-  const multipliers: number[] = [1];
+  const stack: Array<{ multiplier: number; childListSize: number | null }> = [{ multiplier: 1, childListSize: null }];
   let cost = 0;
   visit(
     document,
@@ -77,13 +90,15 @@ const costOf = (document: DocumentNode, schema: GraphQLSchema | null, variables:
       Field: {
         enter(node) {
           const type = typeInfo.getType();
-          const multiplier = multipliers[multipliers.length - 1];
-          cost += multiplier;
+          const parent = stack[stack.length - 1];
+          cost += parent.multiplier;
           const nullable = type ? getNullableType(type) : null;
-          multipliers.push(nullable && isListType(nullable) && getNamedType(nullable) ? multiplier * listSize(node, variables) : multiplier);
+          const size = sizeArgument(node, variables);
+          if (nullable && isListType(nullable) && getNamedType(nullable)) stack.push({ multiplier: parent.multiplier * (size ?? parent.childListSize ?? 10), childListSize: null });
+          else stack.push({ multiplier: parent.multiplier, childListSize: size });
         },
         leave() {
-          multipliers.pop();
+          stack.pop();
         },
       },
     }),
