@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
+import { DEFAULT_SUBGRAPH_CONNECTIONS } from '../gateway/data-source.ts';
 import { supergraphForGateway } from '../gateway/supergraph.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { childPidsOf, cpuSecondsOf, dataOf, fmt, gql, machine, median, memoryOf, percentile, QUICK, ROOT, seedTenant, sleep, startChild, today, waitForGraphQL, type Child } from './lib.ts';
@@ -186,7 +187,8 @@ interface Fetch {
 }
 
 interface CriticalPath {
-  stages: Array<Array<{ subgraph: string; bytes: number }>>;
+  /** Fetches in start order, each with the fetch it waited for, numbered from 1. */
+  plan: Array<{ subgraph: string; after: number[] }>;
   fetches: number;
   p50: number;
   p99: number;
@@ -197,12 +199,11 @@ interface CriticalPath {
 
 /**
  * Records the subgraph fetches one widget request causes (a recording proxy in front of each
- * subgraph, our gateway in a separate process pointed at the proxies), groups them into sequential
- * stages (a fetch that starts after every fetch of the current stage ended opens a new stage), then
- * replays exactly those requests directly against the subgraphs: stage after stage, fetches of a
- * stage in parallel. The critical path time is the sum of the stage times. Each direct replay is
- * followed by the same widget request through every gateway in turn (one request in flight at a
- * time), so machine noise hits all of them alike; p50s are compared.
+ * subgraph, our gateway in a separate process pointed at the proxies), then replays exactly those
+ * requests directly against the subgraphs, each as soon as the fetch it waited for in the recording
+ * (the last to end before it started) is done: the critical path without a gateway. Each direct
+ * replay is followed by the same widget request through every gateway in turn (one request in flight
+ * at a time), so machine noise hits all of them alike; p50s are compared.
  */
 const measureCriticalPath = async (supergraph: string, urls: Record<string, string>, token: string, startMesh: (port: number, sdlPath: string) => Child, gatewayUrls: Record<string, string>): Promise<CriticalPath> => {
   const fetches: Fetch[] = [];
@@ -253,24 +254,27 @@ const measureCriticalPath = async (supergraph: string, urls: Record<string, stri
   await recorder.stop();
   for (const server of proxies) await new Promise<void>((resolve) => server.close(() => resolve()));
 
+  // The plan's shape from the recording: a fetch waited for the fetch that ended last before it started
+  // (a query plan starts a dependent fetch as soon as its input is complete).
   fetches.sort((a, b) => a.start - b.start);
-  const stages: Fetch[][] = [];
-  for (const fetch of fetches) {
-    const current = stages.at(-1);
-    if (current && fetch.start < Math.max(...current.map((f) => f.end))) current.push(fetch);
-    else stages.push([fetch]);
-  }
+  const dependsOn = fetches.map((f) => {
+    let parent = -1;
+    fetches.forEach((g, j) => {
+      if (g.end <= f.start && (parent < 0 || g.end > fetches[parent].end)) parent = j;
+    });
+    return parent < 0 ? [] : [parent];
+  });
   const replay = async (): Promise<number> => {
     const started = performance.now();
-    for (const stage of stages) {
-      await Promise.all(
-        stage.map(async (f) => {
-          const answer = await pools[f.subgraph].request({ method: 'POST', path: new URL(urls[f.subgraph]).pathname, headers: f.headers, body: f.body });
-          const text = await answer.body.text();
-          if (answer.statusCode !== 200 || text.includes('"errors"')) throw new Error(`direct ${f.subgraph} fetch failed: ${answer.statusCode} ${text.slice(0, 300)}`);
-        }),
-      );
-    }
+    const done: Array<Promise<void>> = [];
+    fetches.forEach((f, i) => {
+      done[i] = Promise.all(dependsOn[i].map((j) => done[j])).then(async () => {
+        const answer = await pools[f.subgraph].request({ method: 'POST', path: new URL(urls[f.subgraph]).pathname, headers: f.headers, body: f.body });
+        const text = await answer.body.text();
+        if (answer.statusCode !== 200 || text.includes('"errors"')) throw new Error(`direct ${f.subgraph} fetch failed: ${answer.statusCode} ${text.slice(0, 300)}`);
+      });
+    });
+    await Promise.all(done);
     return performance.now() - started;
   };
   const body = bodyOf('ConfigBoardSample', 10);
@@ -301,7 +305,7 @@ const measureCriticalPath = async (supergraph: string, urls: Record<string, stri
       return [name, { p50: percentile(sorted, 50), p99: percentile(sorted, 99) }];
     }),
   );
-  return { stages: stages.map((s) => s.map((f) => ({ subgraph: f.subgraph, bytes: f.body.length }))), fetches: fetches.length, p50: percentile(times, 50), p99: percentile(times, 99), samples: times.length, gateways };
+  return { plan: fetches.map((f, i) => ({ subgraph: f.subgraph, after: dependsOn[i].map((j) => j + 1) })), fetches: fetches.length, p50: percentile(times, 50), p99: percentile(times, 99), samples: times.length, gateways };
 };
 
 const LABELS: Record<string, string> = {
@@ -320,7 +324,7 @@ const renderReport = (names: string[], runs: GatewayRun[], critical: CriticalPat
   lines.push('');
   lines.push(`${machine()}. Shared machine: absolute numbers are noisy; the ratios come from alternating runs in one session.`);
   lines.push('');
-  lines.push(`Workload: the config-board widget query — organization (identity) → health (lifecycle), impact summary (impact), 20 configs × 10 versions (implementation) → 200 version authors (identity): ${critical.fetches} subgraph fetches in ${critical.stages.length} sequential stages (${critical.stages.map((s) => s.map((f) => f.subgraph).join(' + ')).join(' → ')}). ${CONNECTIONS} keep-alive connections, closed loop, ${SECONDS} s measured after ${WARMUP} s warm-up per run, ${ROUNDS} alternating round(s) of ${names.join(' → ')}; every connection sends its own operation name and cycles \`versions\` through ${VERSION_VARIANTS.join('/')}, with one of ${tenant.tokens.length} users' tokens. Processes: subgraphs (all seven, embedded engines) · each gateway · the load generator. All gateways answer the sample request with identical data.`);
+  lines.push(`Workload: the config-board widget query — organization (identity) → health (lifecycle), impact summary (impact), 20 configs × 10 versions (implementation) → 200 version authors (identity): ${critical.fetches} subgraph fetches (${critical.plan.map((f, i) => `${i + 1}. ${f.subgraph}${f.after.length ? ` after ${f.after.join(', ')}` : ''}`).join('; ')}). ${CONNECTIONS} keep-alive connections, closed loop, ${SECONDS} s measured after ${WARMUP} s warm-up per run, ${ROUNDS} alternating round(s) of ${names.join(' → ')}; every connection sends its own operation name and cycles \`versions\` through ${VERSION_VARIANTS.join('/')}, with one of ${tenant.tokens.length} users' tokens. Processes: subgraphs (all seven, embedded engines) · each gateway · the load generator. All gateways answer the sample request with identical data.`);
   lines.push('');
   lines.push('| gateway | req/s | p50 ms | p99 ms | failures | gateway CPU s / 1k req | subgraphs CPU s / 1k req | RSS MB (peak) | p50 one at a time | overhead over critical path at p50 |');
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -332,7 +336,7 @@ const renderReport = (names: string[], runs: GatewayRun[], critical: CriticalPat
     );
   }
   lines.push('');
-  lines.push(`Direct critical path (the same subgraph requests, replayed stage by stage without a gateway, one request at a time, interleaved with the same widget request through each gateway): p50 ${fmt(critical.p50, 2)} ms, p99 ${fmt(critical.p99, 2)} ms over ${critical.samples} rounds. Overhead = gateway p50 − direct p50, as a share of the direct p50.`);
+  lines.push(`Direct critical path (the same subgraph requests, replayed without a gateway in the plan's order, one request at a time, interleaved with the same widget request through each gateway): p50 ${fmt(critical.p50, 2)} ms, p99 ${fmt(critical.p99, 2)} ms over ${critical.samples} rounds. Overhead = gateway p50 − direct p50, as a share of the direct p50.`);
   lines.push('');
   if (names.includes('mesh')) {
     lines.push('| ratio (ours ÷ peer) | req/s | p50 latency | p99 latency | gateway CPU per request |');
@@ -352,7 +356,7 @@ const renderReport = (names: string[], runs: GatewayRun[], critical: CriticalPat
   lines.push('');
   lines.push('Defaults and settings of each gateway:');
   lines.push('');
-  lines.push('- **ours**: `node gateway/main.ts` (NODE_ENV=production): PooledDataSource (undici, 64 keep-alive connections per subgraph), JWT verification at the edge, operation limits, rate limiter (limits raised so the load is not throttled; it still runs per request), Prometheus metrics, correlation ids.');
+  lines.push(`- **ours**: \`node gateway/main.ts\` (NODE_ENV=production): PooledDataSource (undici, ${DEFAULT_SUBGRAPH_CONNECTIONS} keep-alive connections per subgraph), JWT verification at the edge, operation limits, rate limiter (limits raised so the load is not throttled; it still runs per request), Prometheus metrics, correlation ids.`);
   lines.push('- **@apollo/gateway**: `new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl, buildService }) })` + `startStandaloneServer` (NODE_ENV=production), all defaults (RemoteGraphQLDataSource over make-fetch-happen, in-memory document and query-plan caches); `buildService` returns a RemoteGraphQLDataSource whose `willSendRequest` forwards `authorization` (the documented way to pass headers).');
   lines.push('- **Hive Gateway**: `hive-gateway supergraph <file>` CLI (NODE_ENV=production), defaults (fork 1 = one process; its parse/validate caches; no response cache); config sets only `propagateHeaders.fromClientToSubgraphs` → `authorization` (documented header propagation).');
   lines.push('');

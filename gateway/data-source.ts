@@ -17,9 +17,9 @@ export const FORWARDED_HEADERS = ['authorization', 'x-correlation-id', 'tracepar
 
 /**
  * A lean subgraph data source: one keep-alive undici Pool per subgraph origin (a FIFO queue beyond
- * its connections), no per-request Request objects, plain JSON. Replaces make-fetch-happen, which the profile showed at ~29% of the
- * gateway's busy time. Network failures and non-JSON answers become SUBGRAPH_UNAVAILABLE errors that
- * name the service, so partial results stay explainable.
+ * its connections), no per-request Request objects, plain JSON. Replaces make-fetch-happen, which the
+ * profile showed at ~29% of the gateway's busy time. Network failures and non-JSON answers become
+ * SUBGRAPH_UNAVAILABLE errors that name the service, so partial results stay explainable.
  */
 export class PooledDataSource implements GraphQLDataSource<GatewayContext> {
   readonly name: string;
