@@ -14,7 +14,7 @@ import { Pool } from 'undici';
 import { DEFAULT_SUBGRAPH_CONNECTIONS } from '../gateway/data-source.ts';
 import { supergraphForGateway } from '../gateway/supergraph.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
-import { childPidsOf, cpuSecondsOf, dataOf, fmt, gql, machine, median, memoryOf, percentile, QUICK, ROOT, seedTenant, sleep, startChild, today, waitForGraphQL, type Child } from './lib.ts';
+import { childPidsOf, cpuSecondsOf, dataOf, fmt, gql, machine, median, memoryOf, percentile, QUICK, resultFile, ROOT, seedTenant, sleep, startChild, today, waitForGraphQL, type Child } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 4 : 15));
 const WARMUP = Number(process.env.BENCH_WARMUP ?? (QUICK ? 1 : 3));
@@ -156,7 +156,7 @@ const main = async (): Promise<void> => {
   const report = renderReport(names, runs, critical, tenant);
   console.log(report);
   mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
-  writeFileSync(new URL(`bench/results/gateways-${today()}.md`, ROOT), report);
+  writeFileSync(resultFile('gateways'), report);
   if (PROFILE) await gateways.mesh.stop();
 };
 

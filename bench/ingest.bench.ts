@@ -19,7 +19,7 @@ import { loadConfig } from '../platform/config.ts';
 import type { EventEnvelope } from '../platform/events/envelope.ts';
 import { createLogger } from '../platform/logger.ts';
 import type { LoadResult } from './load.ts';
-import { COMMIT_CONFIG, configDocument, cpuSecondsOf, fmt, machine, percentile, QUICK, ROOT, seedTenant, sleep, startChild, today } from './lib.ts';
+import { COMMIT_CONFIG, configDocument, cpuSecondsOf, fmt, machine, percentile, QUICK, resultFile, ROOT, seedTenant, sleep, startChild, today } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 4 : 15));
 const WARMUP = QUICK ? 1 : 3;
@@ -117,7 +117,7 @@ try {
   ].join('\n');
   console.log(report);
   mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
-  writeFileSync(new URL(`bench/results/ingest-${today()}.md`, ROOT), report);
+  writeFileSync(resultFile('ingest'), report);
   if ([closed, ...paced].some((phase) => phase.result.failures > 0)) exitCode = 1;
 } catch (error) {
   console.error(error);

@@ -11,6 +11,8 @@ export const ROOT = new URL('../', import.meta.url);
 export const NODE = process.execPath;
 export const QUICK = process.env.BENCH_QUICK === '1';
 export const today = (): string => new Date().toISOString().slice(0, 10);
+/** Where a benchmark writes its table: bench/results/<name>-<date>.md (`-quick` in quick mode, so a check never overwrites a full run). */
+export const resultFile = (name: string): URL => new URL(`bench/results/${name}-${today()}${QUICK ? '-quick' : ''}.md`, ROOT);
 export const machine = (): string => `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}, ${os.platform()} ${os.release()}`;
 
 export const percentile = (sorted: readonly number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : Number.NaN);

@@ -13,7 +13,7 @@ import { startAllInOne } from '../all-in-one.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { graphqlRequests } from '../platform/metrics.ts';
-import { dataOf, gql, machine, QUICK, ROOT, seedTenant, sleep, today } from './lib.ts';
+import { dataOf, gql, machine, QUICK, resultFile, ROOT, seedTenant, sleep, today } from './lib.ts';
 
 const REQUESTS = QUICK ? 5 : 20;
 const QUERY = `query RecentDeployments($first: Int!) {
@@ -97,7 +97,7 @@ try {
   if (!constant) exitCode = 1;
   console.log(report);
   mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
-  writeFileSync(new URL(`bench/results/n-plus-one-${today()}.md`, ROOT), report);
+  writeFileSync(resultFile('n-plus-one'), report);
 } catch (error) {
   console.error(error);
   exitCode = 1;
