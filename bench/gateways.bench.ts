@@ -181,6 +181,7 @@ const runLoad = async (target: string, spec: Omit<LoadSpec, 'url'>, gatewayPid: 
 interface Fetch {
   subgraph: string;
   body: string;
+  response: string;
   headers: Record<string, string>;
   start: number;
   end: number;
@@ -201,7 +202,8 @@ interface CriticalPath {
  * Records the subgraph fetches one widget request causes (a recording proxy in front of each
  * subgraph, our gateway in a separate process pointed at the proxies), then replays exactly those
  * requests directly against the subgraphs, each as soon as the fetch it waited for in the recording
- * (the last to end before it started) is done: the critical path without a gateway. Each direct
+ * is done (an entity fetch: the one whose answer holds its representations; otherwise the last to
+ * end before it started): the critical path without a gateway. Each direct
  * replay is followed by the same widget request through every gateway in turn (one request in flight
  * at a time), so machine noise hits all of them alike; p50s are compared.
  */
@@ -224,7 +226,7 @@ const measureCriticalPath = async (supergraph: string, urls: Record<string, stri
           .request({ method: req.method === 'GET' ? 'GET' : 'POST', path: req.url ?? '/', headers, body: req.method === 'GET' ? undefined : body })
           .then(async (answer) => {
             const text = await answer.body.text();
-            if (recording && req.method === 'POST') fetches.push({ subgraph: name, body, headers, start, end: performance.now() });
+            if (recording && req.method === 'POST') fetches.push({ subgraph: name, body, response: text, headers, start, end: performance.now() });
             res.writeHead(answer.statusCode, { 'content-type': 'application/json' });
             res.end(text);
           })
@@ -254,15 +256,19 @@ const measureCriticalPath = async (supergraph: string, urls: Record<string, stri
   await recorder.stop();
   for (const server of proxies) await new Promise<void>((resolve) => server.close(() => resolve()));
 
-  // The plan's shape from the recording: a fetch waited for the fetch that ended last before it started
-  // (a query plan starts a dependent fetch as soon as its input is complete).
+  // The plan's shape from the recording: an entity fetch waited for the fetch whose answer holds its
+  // first representation's id; any other fetch for the one that ended last before it started.
   fetches.sort((a, b) => a.start - b.start);
+  const firstRepresentationId = (f: Fetch): string | null => {
+    const representations = (JSON.parse(f.body) as { variables?: { representations?: Array<{ id?: unknown }> } }).variables?.representations;
+    const id = representations?.[0]?.id;
+    return typeof id === 'string' ? id : null;
+  };
   const dependsOn = fetches.map((f) => {
-    let parent = -1;
-    fetches.forEach((g, j) => {
-      if (g.end <= f.start && (parent < 0 || g.end > fetches[parent].end)) parent = j;
-    });
-    return parent < 0 ? [] : [parent];
+    const before = fetches.map((g, j) => ({ g, j })).filter(({ g }) => g.end <= f.start).sort((a, b) => b.g.end - a.g.end);
+    const id = firstRepresentationId(f);
+    const parent = (id ? before.find(({ g }) => g.response.includes(`"${id}"`)) : undefined) ?? before[0];
+    return parent ? [parent.j] : [];
   });
   const replay = async (): Promise<number> => {
     const started = performance.now();
@@ -339,13 +345,21 @@ const renderReport = (names: string[], runs: GatewayRun[], critical: CriticalPat
   lines.push(`Direct critical path (the same subgraph requests, replayed without a gateway in the plan's order, one request at a time, interleaved with the same widget request through each gateway): p50 ${fmt(critical.p50, 2)} ms, p99 ${fmt(critical.p99, 2)} ms over ${critical.samples} rounds. Overhead = gateway p50 − direct p50, as a share of the direct p50.`);
   lines.push('');
   if (names.includes('mesh')) {
-    lines.push('| ratio (ours ÷ peer) | req/s | p50 latency | p99 latency | gateway CPU per request |');
-    lines.push('| --- | ---: | ---: | ---: | ---: |');
+    lines.push('| ratio (ours ÷ peer) | req/s | p50 latency | p99 latency | gateway CPU per request | gateway capacity per core |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
     for (const peer of names.filter((n) => n !== 'mesh')) {
+      const cpu = (name: string): number => stat(name, (r) => r.cpuPer1k);
       lines.push(
-        `| vs ${LABELS[peer]} | ${fmt(rps('mesh') / rps(peer), 2)}× | ${fmt(stat('mesh', (r) => r.load.p50) / stat(peer, (r) => r.load.p50), 2)}× | ${fmt(stat('mesh', (r) => r.load.p99) / stat(peer, (r) => r.load.p99), 2)}× | ${fmt(stat('mesh', (r) => r.cpuPer1k) / stat(peer, (r) => r.cpuPer1k), 2)}× |`,
+        `| vs ${LABELS[peer]} | ${fmt(rps('mesh') / rps(peer), 2)}× | ${fmt(stat('mesh', (r) => r.load.p50) / stat(peer, (r) => r.load.p50), 2)}× | ${fmt(stat('mesh', (r) => r.load.p99) / stat(peer, (r) => r.load.p99), 2)}× | ${fmt(cpu('mesh') / cpu(peer), 2)}× | ${fmt(cpu(peer) / cpu('mesh'), 2)}× |`,
       );
     }
+    lines.push('');
+    lines.push(
+      `Gateway capacity per core = 1,000 ÷ its CPU seconds per 1,000 requests (derived: the req/s one fully busy core would give each gateway if the subgraphs cost nothing): ${names.map((n) => `${n} ${fmt(1000 / stat(n, (r) => r.cpuPer1k), 0)}`).join(', ')}. If gateway, subgraphs and load generator alone saturated the two cores, the req/s ratio could not exceed (peer CPU + subgraphs CPU) ÷ (our CPU + subgraphs CPU) per request: ${names
+        .filter((n) => n !== 'mesh')
+        .map((peer) => `${fmt((stat(peer, (r) => r.cpuPer1k) + stat(peer, (r) => r.subgraphCpuPer1k)) / (stat('mesh', (r) => r.cpuPer1k) + stat('mesh', (r) => r.subgraphCpuPer1k)), 2)}× vs ${peer}`)
+        .join(', ')}; when the shared machine's other work holds most of the cores, closed-loop req/s follows per-request latency instead.`,
+    );
     lines.push('');
   }
   lines.push('Per run (alternating order):');
