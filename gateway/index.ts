@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
-import type { GraphQLSchema } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { bearerToken, type Principal, type TokenVerifier } from '../platform/auth/tokens.ts';
 import type { MeshConfig } from '../platform/config.ts';
 import { DomainError, formatGraphQLError } from '../platform/errors.ts';
@@ -14,7 +14,7 @@ import type { Logger } from '../platform/logger.ts';
 import { graphqlDuration, graphqlRequests, rateLimited, registry } from '../platform/metrics.ts';
 import type { GatewayContext } from './context.ts';
 import { FORWARDED_HEADERS, PooledDataSource } from './data-source.ts';
-import { analyzeOperation } from './limits.ts';
+import { analyzeOperation, sizeVariablesOf } from './limits.ts';
 import { RateLimiter, rateLimitHeaders, type RateDecision } from './rate-limit.ts';
 import { subgraphsOf, supergraphForGateway } from './supergraph.ts';
 
@@ -115,6 +115,7 @@ export const createGateway = (options: GatewayOptions): Gateway => {
   const perPrincipal = new RateLimiter(config.limits.ratePerPrincipalPerMinute);
   const perTenant = new RateLimiter(config.limits.ratePerTenantPerMinute);
   const analyses = new Map<string, DomainError | null>();
+  const sizeVariables = new Map<string, string[]>();
 
   const limitOrThrow = (decision: RateDecision, dimension: string): void => {
     if (decision.allowed) return;
@@ -125,33 +126,53 @@ export const createGateway = (options: GatewayOptions): Gateway => {
     });
   };
 
-  /** Checks depth, aliases, tokens and cost once per distinct query text (LRU of 2,000). */
+  /**
+   * Checks depth, aliases, tokens and cost once per distinct query text and list-size variable values
+   * (`first`/`last`/`limit`, the only variables cost depends on): LRU of 2,000 verdicts. The size
+   * variables of a query text are remembered after its first parse, so repeated operations with
+   * variables are not parsed and walked again on every request.
+   */
   const checkLimits = (body: unknown): void => {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return;
     const { query, variables } = body as { query?: unknown; variables?: unknown };
     if (typeof query !== 'string') return;
     const vars = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {};
-    const usesVariablesForSize = /\$\w+/.test(query);
-    const cached = usesVariablesForSize ? undefined : analyses.get(query);
-    if (cached === null) return;
-    if (cached) throw cached;
+    const knownSizeVariables = sizeVariables.get(query);
+    const keyOf = (names: readonly string[]): string => (names.length ? `${query}\u0000${JSON.stringify(names.map((name) => vars[name] ?? null))}` : query);
+    if (knownSizeVariables) {
+      const cached = analyses.get(keyOf(knownSizeVariables));
+      if (cached === null) return;
+      if (cached) throw cached;
+    }
+    let verdict: DomainError | null = null;
+    let names: string[] = [];
     try {
-      analyzeOperation(query, config.limits, apiSchema, vars);
-      if (!usesVariablesForSize) remember(query, null);
+      const { document } = analyzeOperation(query, config.limits, apiSchema, vars);
+      names = sizeVariablesOf(document);
     } catch (error) {
       const code = (error as { extensions?: { code?: string } }).extensions?.code;
       if (code === 'QUERY_TOO_COMPLEX') {
-        const domain = new DomainError('QUERY_TOO_COMPLEX', (error as Error).message, { hint: String((error as { extensions?: { hint?: string } }).extensions?.hint ?? ''), rootCause: 'operation limits' });
-        if (!usesVariablesForSize) remember(query, domain);
-        throw domain;
+        verdict = new DomainError('QUERY_TOO_COMPLEX', (error as Error).message, { hint: String((error as { extensions?: { hint?: string } }).extensions?.hint ?? ''), rootCause: 'operation limits' });
+        // A size variable may be what made it too costly; key the verdict by their values too.
+        names = /\$\w+/.test(query) ? sizeVariablesOfText(query) : [];
       }
-      // Parse errors are left to Apollo, which reports them with locations.
-      if (!usesVariablesForSize) remember(query, null);
+      // Parse errors are left to Apollo, which reports them with locations (remembered as "no verdict").
+    }
+    remember(sizeVariables, query, names);
+    remember(analyses, keyOf(names), verdict);
+    if (verdict) throw verdict;
+  };
+  /** Size variables of a query that failed the limits (parsed without limits; it did parse before). */
+  const sizeVariablesOfText = (query: string): string[] => {
+    try {
+      return sizeVariablesOf(parse(query, { noLocation: true }));
+    } catch {
+      return [];
     }
   };
-  const remember = (query: string, value: DomainError | null): void => {
-    if (analyses.size >= 2000) analyses.delete(analyses.keys().next().value as string);
-    analyses.set(query, value);
+  const remember = <V>(cache: Map<string, V>, key: string, value: V): void => {
+    if (cache.size >= 2000) cache.delete(cache.keys().next().value as string);
+    cache.set(key, value);
   };
 
   const authenticate = async (req: IncomingMessage): Promise<Principal | null> => {

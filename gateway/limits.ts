@@ -62,29 +62,43 @@ const depthOf = (selectionSet: SelectionSetNode, fragments: Map<string, Fragment
   return max;
 };
 
-const listSize = (node: FieldNode, variables: Record<string, unknown>): number => {
+const SIZE_ARGUMENTS = new Set(['first', 'last', 'limit']);
+
+/** Names of the variables that set list sizes (`first`/`last`/`limit`): the only ones cost depends on. */
+export const sizeVariablesOf = (document: DocumentNode): string[] => {
+  const names = new Set<string>();
+  visit(document, {
+    Argument: (node) => void (SIZE_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE ? names.add(node.value.name.value) : undefined),
+  });
+  return [...names].sort();
+};
+
+/** The size a field's `first`/`last`/`limit` argument asks for, or null without one. */
+const sizeArgument = (node: FieldNode, variables: Record<string, unknown>): number | null => {
   for (const arg of node.arguments ?? []) {
-    if (arg.name.value !== 'first' && arg.name.value !== 'last' && arg.name.value !== 'limit') continue;
+    if (!SIZE_ARGUMENTS.has(arg.name.value)) continue;
     if (arg.value.kind === Kind.INT) return Math.max(1, Number(arg.value.value));
     if (arg.value.kind === Kind.VARIABLE) {
       const value = variables[arg.value.name.value];
       if (typeof value === 'number') return Math.max(1, value);
     }
   }
-  return 10;
+  return null;
 };
 
 /**
- * Estimated cost: every field costs 1, times the product of the sizes of the lists above it
- * (`first`/`limit` arguments, else 10 per list). Needs the API schema for list-ness. Fragment spreads
- * count as often as they are spread (each fragment's cost is computed once and multiplied), so a
- * fragment bomb costs what its execution would: exponential, and over the limit.
+ * Estimated cost: every field costs 1, times the product of the sizes of the lists above it. A list's
+ * size is its own `first`/`last`/`limit` argument; a list directly under a field that has one (a Relay
+ * connection's `edges` under `things(first: 100)`) takes that size; otherwise 10. Needs the API schema.
+ * Fragment spreads count as often as they are spread (each fragment's cost is computed once per
+ * context and multiplied), so a fragment bomb costs what its execution would: exponential, and over
+ * the limit.
  */
 const costOf = (document: DocumentNode, schema: GraphQLSchema | null, variables: Record<string, unknown>, fragments: Map<string, FragmentDefinitionNode>): number => {
   if (!schema) return 0;
   const memo = new Map<string, number>();
   const visiting = new Set<string>();
-  const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined): number => {
+  const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined, childListSize: number | null): number => {
     let cost = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
@@ -92,20 +106,23 @@ const costOf = (document: DocumentNode, schema: GraphQLSchema | null, variables:
         if (!selection.selectionSet) continue;
         const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[selection.name.value] : undefined;
         const nullable = field ? getNullableType(field.type) : null;
-        const multiplier = nullable && isListType(nullable) ? listSize(selection, variables) : 1;
-        cost += multiplier * selectionCost(selection.selectionSet, field ? getNamedType(field.type) : undefined);
+        const named = field ? getNamedType(field.type) : undefined;
+        const size = sizeArgument(selection, variables);
+        if (nullable && isListType(nullable)) cost += (size ?? childListSize ?? 10) * selectionCost(selection.selectionSet, named, null);
+        else cost += selectionCost(selection.selectionSet, named, size);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        cost += selectionCost(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) ?? parent : parent);
+        cost += selectionCost(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) ?? parent : parent, childListSize);
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);
         if (!fragment || visiting.has(name)) continue;
-        let fragmentCost = memo.get(name);
+        const key = `${name}|${childListSize ?? ''}`;
+        let fragmentCost = memo.get(key);
         if (fragmentCost === undefined) {
           visiting.add(name);
-          fragmentCost = selectionCost(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined);
+          fragmentCost = selectionCost(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined, childListSize);
           visiting.delete(name);
-          memo.set(name, fragmentCost);
+          memo.set(key, fragmentCost);
         }
         cost += fragmentCost;
       }
@@ -116,7 +133,7 @@ const costOf = (document: DocumentNode, schema: GraphQLSchema | null, variables:
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     const root = definition.operation === 'mutation' ? schema.getMutationType() : definition.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
-    total += selectionCost(definition.selectionSet, root ?? undefined);
+    total += selectionCost(definition.selectionSet, root ?? undefined, null);
   }
   return total;
 };

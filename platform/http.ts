@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { errorExtensions } from './errors.ts';
 import { DomainError } from './errors.ts';
-import { newId } from './ids.ts';
+import { randomFillSync } from 'node:crypto';
 
 /** Reads a request body up to `maxBytes`; larger bodies fail with PAYLOAD_TOO_LARGE before buffering them. */
 export const readBody = (req: IncomingMessage, maxBytes: number): Promise<string> =>
@@ -48,11 +48,38 @@ export const headerMapOf = (req: IncomingMessage): HeaderMap => {
   return headers;
 };
 
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const entropy = Buffer.alloc(4096);
+let entropyAt = entropy.length;
+
+/**
+ * A new correlation id in ULID form (48-bit time, 80 random bits, Crockford base32). Random bytes come
+ * from a pooled buffer: the ulid package asks the CSPRNG once per character, which showed up in the
+ * gateway's profile at ~1% of busy time. Correlation ids are not secrets and need not be monotonic.
+ */
+export const newCorrelationId = (): string => {
+  if (entropyAt + 16 > entropy.length) {
+    randomFillSync(entropy);
+    entropyAt = 0;
+  }
+  let time = Date.now();
+  let timePart = '';
+  for (let i = 0; i < 10; i++) {
+    timePart = CROCKFORD[time % 32] + timePart;
+    time = Math.floor(time / 32);
+  }
+  let randomPart = '';
+  for (let i = 0; i < 16; i++) randomPart += CROCKFORD[entropy[entropyAt++] & 31];
+  return timePart + randomPart;
+};
+
+const SANE_CORRELATION_ID = /^[\w.:-]{1,128}$/;
+
 /** The correlation id of a request: the caller's `x-correlation-id` if sane, else a new one. */
 export const correlationIdOf = (req: IncomingMessage): string => {
   const given = req.headers['x-correlation-id'];
   const value = Array.isArray(given) ? given[0] : given;
-  return value && /^[\w.:-]{1,128}$/.test(value) ? value : newId();
+  return value && SANE_CORRELATION_ID.test(value) ? value : newCorrelationId();
 };
 
 /**
