@@ -26,6 +26,7 @@ import {
   type PrdAnswerDoc,
   type PrdHelpRequestDoc,
   type PrdModel,
+  type ConnectionModel,
 } from './store.ts';
 
 export type ImplementationDeps = SubgraphDeps;
@@ -53,10 +54,11 @@ const checkText = (value: string, field: string, min: number, max: number, what:
   return text;
 };
 
-export const connectionOf = <T extends { id: string }>(page: { items: T[]; cursors: string[]; hasNextPage: boolean; endCursor: string | null }, totalCount: number) => ({
+/** A page plus a count that runs only if `totalCount` is selected (resolved by `<Type>Connection.totalCount`). */
+export const connectionOf = <T extends { id: string }>(page: { items: T[]; cursors: string[]; hasNextPage: boolean; endCursor: string | null }, count: () => Promise<number>): ConnectionModel<T> => ({
   edges: page.items.map((node, i) => ({ cursor: page.cursors[i], node })),
   pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-  totalCount,
+  count,
 });
 
 // ---------------------------------------------------------------- PRDs
@@ -193,8 +195,7 @@ export const listPrds = async (deps: ImplementationDeps, ctx: RequestContext, ar
   const scope = requireScope(ctx);
   const filter: Filter = args.status ? { status: args.status } : {};
   const reader = deps.store.collection(prds);
-  const [page, total] = await Promise.all([reader.page(scope, filter, { first: clampFirst(args.first), after: args.after }), reader.count(scope, filter)]);
-  return connectionOf(page, total);
+  return connectionOf(await reader.page(scope, filter, { first: clampFirst(args.first), after: args.after }), () => reader.count(scope, filter));
 };
 
 // ---------------------------------------------------------------- configs
@@ -406,8 +407,7 @@ export const generateConfigFromPrd = async (deps: ImplementationDeps, ctx: Reque
 export const listConfigs = async (deps: ImplementationDeps, ctx: RequestContext, args: { first?: number | null; after?: string | null }) => {
   const scope = requireScope(ctx);
   const reader = deps.store.collection(configs);
-  const [page, total] = await Promise.all([reader.page(scope, {}, { first: clampFirst(args.first), after: args.after }), reader.count(scope)]);
-  return connectionOf(page, total);
+  return connectionOf(await reader.page(scope, {}, { first: clampFirst(args.first), after: args.after }), () => reader.count(scope));
 };
 
 export const allConfigs = (deps: ImplementationDeps, ctx: RequestContext): Promise<ConfigModel[]> =>
@@ -416,8 +416,7 @@ export const allConfigs = (deps: ImplementationDeps, ctx: RequestContext): Promi
 export const listVersions = async (deps: ImplementationDeps, ctx: RequestContext, configId: string, args: { first?: number | null; after?: string | null }) => {
   const scope = requireScope(ctx);
   const reader = deps.store.collection(configVersions);
-  const [page, total] = await Promise.all([reader.page(scope, { configId }, { first: clampFirst(args.first), after: args.after, sort: { field: 'number', direction: -1 } }), reader.count(scope, { configId })]);
-  return connectionOf(page, total);
+  return connectionOf(await reader.page(scope, { configId }, { first: clampFirst(args.first), after: args.after, sort: { field: 'number', direction: -1 } }), () => reader.count(scope, { configId }));
 };
 
 export const configDiff = async (deps: ImplementationDeps, ctx: RequestContext, args: { configId: string; fromVersion: number; toVersion: number }): Promise<ConfigDiffModel> => {
@@ -490,6 +489,5 @@ export const listDeployments = async (deps: ImplementationDeps, ctx: RequestCont
   if (args.configId) filter.configId = args.configId;
   if (args.environment) filter.environment = args.environment;
   const reader = deps.store.collection(deployments);
-  const [page, total] = await Promise.all([reader.page(scope, filter, { first: clampFirst(args.first), after: args.after }), reader.count(scope, filter)]);
-  return connectionOf(page, total);
+  return connectionOf(await reader.page(scope, filter, { first: clampFirst(args.first), after: args.after }), () => reader.count(scope, filter));
 };

@@ -126,6 +126,17 @@ describe('implementation subgraph', () => {
       expect((list.edges as Array<{ node: Json }>).every((e) => e.node.status === 'APPROVED')).toBe(true);
       expect(list.totalCount).toBeGreaterThanOrEqual(1);
     });
+
+    it('counts only when totalCount is selected: a page alone is one store round trip', async () => {
+      const before = sg.deps.store.stats.roundTrips;
+      await sg.run('{ prds(first: 5) { edges { node { id } } } }', {}, viewerA);
+      const pageOnly = sg.deps.store.stats.roundTrips - before;
+      const middle = sg.deps.store.stats.roundTrips;
+      const counted = data<Json>(await sg.run('{ prds(first: 5) { totalCount edges { node { id } } } }', {}, viewerA), 'prds');
+      expect(pageOnly).toBe(1);
+      expect(sg.deps.store.stats.roundTrips - middle).toBe(2);
+      expect(counted.totalCount).toBeGreaterThanOrEqual((counted.edges as Json[]).length);
+    });
   });
 
   describe('configs', () => {

@@ -113,5 +113,10 @@ export const createResolvers = (deps: ImplementationDeps): Resolvers => {
       version: (deployment, _args, ctx) => loadOrFail(loaderOf(ctx, deps.store, configVersions).load(deployment.versionId), 'ConfigVersion'),
       deployedBy: (deployment) => userRefOf(deployment.deployedBy),
     },
+    // Counted only when selected: a list that does not ask for totalCount costs one store round trip.
+    PrdConnection: { totalCount: (connection) => connection.count() },
+    ConfigConnection: { totalCount: (connection) => connection.count() },
+    ConfigVersionConnection: { totalCount: (connection) => connection.count() },
+    DeploymentConnection: { totalCount: (connection) => connection.count() },
   };
 };

@@ -91,6 +91,17 @@ export type ConfigModel = Stored<ConfigDoc>;
 export type ConfigVersionModel = Stored<ConfigVersionDoc>;
 export type DeploymentModel = Stored<DeploymentDoc>;
 
+/** A page of entities whose total is counted only when `totalCount` is selected. */
+export interface ConnectionModel<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  count: () => Promise<number>;
+}
+export type PrdConnectionModel = ConnectionModel<PrdModel>;
+export type ConfigConnectionModel = ConnectionModel<ConfigModel>;
+export type ConfigVersionConnectionModel = ConnectionModel<ConfigVersionModel>;
+export type DeploymentConnectionModel = ConnectionModel<DeploymentModel>;
+
 /** Embedded and computed values, each with the provenance they are served with. */
 export type PrdAnswerModel = PrdAnswerDoc;
 export type PrdHelpRequestModel = PrdHelpRequestDoc;
