@@ -9,6 +9,8 @@ import { healthScores, lifecycleStates, timelineEvents } from '../store.ts';
 
 /** Timeline rows read for activity (newest first). */
 const ACTIVITY_LIMIT = 5000;
+/** Organization users read from the timeline's user.created events. */
+const USERS_LIMIT = 10_000;
 
 interface CohortContext {
   facts: OrganizationFacts;
@@ -20,17 +22,19 @@ interface CohortContext {
 
 const cohortContext = async (deps: SubgraphDeps, scope: TenantScope): Promise<CohortContext> => {
   const since = new Date(Date.now() - ACTIVITY_WINDOW_DAYS * 86_400_000).toISOString();
-  const [state, [latest], events] = await Promise.all([
+  const [state, [latest], events, created] = await Promise.all([
     deps.store.collection(lifecycleStates).get(scope, 'stage'),
     deps.store.collection(healthScores).find(scope, {}, { sort: { field: 'day', direction: -1 }, limit: 1 }),
     deps.store.collection(timelineEvents).find(scope, { actorKind: 'user', occurredAt: { $gt: since } }, { sort: { field: 'occurredAt', direction: -1 }, limit: ACTIVITY_LIMIT }),
+    deps.store.collection(timelineEvents).find(scope, { kind: 'user.created' }, { limit: USERS_LIMIT }),
   ]);
+  const orgUsers = new Set(created.map((e) => e.subjectId));
   const facts: OrganizationFacts = { stage: state?.stage ?? null, band: latest?.band ?? null, score: latest?.score ?? null, usageFrequency: latest?.signals.usageFrequency ?? null };
-  const users = activityOf(events.map((e) => ({ actorId: e.actorId, kind: e.kind, occurredAt: e.occurredAt })));
+  const users = activityOf(events.map((e) => ({ actorId: e.actorId, kind: e.kind, occurredAt: e.occurredAt })), orgUsers);
   return { facts, orgCohorts: organizationCohorts(facts), users, since, inputs: { facts, since, activity: users.map((u) => [u.userId, u.actions]) } };
 };
 
-const ruleExplanation = `Organization cohorts from lifecycle stage (TRIAL, RENEWAL, AT_RISK), a RED health band (AT_RISK) and usage (ACTIVE, not red, ≥ 5 active days a week: POWER_USER); members are the users active on the timeline in the last ${ACTIVITY_WINDOW_DAYS} days (POWER_USER: ≥ ${POWER_USER_MIN_ACTIONS} actions)`;
+const ruleExplanation = `Organization cohorts from lifecycle stage (TRIAL, RENEWAL, AT_RISK), a RED health band (AT_RISK) and usage (ACTIVE, not red, ≥ 5 active days a week: POWER_USER); members are the organization's users (its user.created events) active on the timeline in the last ${ACTIVITY_WINDOW_DAYS} days (POWER_USER: ≥ ${POWER_USER_MIN_ACTIONS} actions)`;
 
 export interface CohortView {
   cohort: Cohort;

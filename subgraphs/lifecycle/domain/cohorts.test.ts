@@ -10,14 +10,15 @@ describe('cohorts', () => {
     expect(organizationCohorts({ stage: null, band: null, score: null, usageFrequency: null })).toEqual([]);
   });
 
-  it('counts activity per user, busiest first, with the most frequent kind', () => {
+  it('counts activity per organization user (not staff), busiest first, with the most frequent kind', () => {
     const rows = [
       { actorId: 'u1', kind: 'a.x', occurredAt: '2026-11-01T00:00:00Z' },
       { actorId: 'u2', kind: 'b.y', occurredAt: '2026-11-02T00:00:00Z' },
       { actorId: 'u2', kind: 'b.y', occurredAt: '2026-11-05T00:00:00Z' },
       { actorId: 'u2', kind: 'c.z', occurredAt: '2026-11-03T00:00:00Z' },
+      { actorId: 'staff', kind: 'user.created', occurredAt: '2026-11-06T00:00:00Z' },
     ];
-    expect(activityOf(rows)).toEqual([
+    expect(activityOf(rows, new Set(['u1', 'u2']))).toEqual([
       { userId: 'u2', actions: 3, lastActiveAt: '2026-11-05T00:00:00Z', topKind: 'b.y' },
       { userId: 'u1', actions: 1, lastActiveAt: '2026-11-01T00:00:00Z', topKind: 'a.x' },
     ]);

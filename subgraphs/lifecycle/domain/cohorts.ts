@@ -39,10 +39,15 @@ export interface UserActivity {
   topKind: string;
 }
 
-/** Counts each user's actions from (actorId, kind, occurredAt) rows; busiest first, then by id. */
-export const activityOf = (rows: ReadonlyArray<{ actorId: string; kind: string; occurredAt: string }>): UserActivity[] => {
+/**
+ * Counts each organization user's actions from (actorId, kind, occurredAt) rows; busiest first, then
+ * by id. Actors who are not users of the organization (platform staff provisioning it, assigned
+ * agents) are left out: drafts go to the client's own people.
+ */
+export const activityOf = (rows: ReadonlyArray<{ actorId: string; kind: string; occurredAt: string }>, orgUsers: ReadonlySet<string>): UserActivity[] => {
   const byUser = new Map<string, { actions: number; last: string; kinds: Map<string, number> }>();
   for (const r of rows) {
+    if (!orgUsers.has(r.actorId)) continue;
     const u = byUser.get(r.actorId) ?? { actions: 0, last: r.occurredAt, kinds: new Map<string, number>() };
     u.actions += 1;
     if (r.occurredAt > u.last) u.last = r.occurredAt;
