@@ -6,6 +6,7 @@ import type { SubgraphDeps } from '../../../platform/server.ts';
 import type { Filter } from '../../../platform/store/port.ts';
 import { clampFirst } from '../../../platform/store/transaction.ts';
 import { connectionOf } from '../commands.ts';
+import { createDueLoop } from '../due-loop.ts';
 import { checkRequest, checkSlaSeconds, DEFAULT_SLA_SECONDS, escalationOf, mayDecide, routeApproval, type ApprovalRisk, type ApprovalType } from '../domain/approvals.ts';
 import { approvalDue, approvalPolicies, approvalRequests, type ApprovalRequestDoc, type ApprovalRequestModel, type ApprovalStatus } from '../store.ts';
 
@@ -216,10 +217,6 @@ export interface ApprovalScheduler {
 export const createApprovalScheduler = (deps: SubgraphDeps, options: { pollMs?: number; now?: () => Date } = {}): ApprovalScheduler => {
   const pollMs = options.pollMs ?? 1000;
   const now = options.now ?? (() => new Date());
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<number> | null = null;
-  let timersOn = false;
-  let stopped = false;
 
   const processTenant = async (tenantId: string): Promise<number> => {
     const scope = systemScope(tenantId, 'approval escalation');
@@ -228,7 +225,7 @@ export const createApprovalScheduler = (deps: SubgraphDeps, options: { pollMs?: 
     const overdue = await reader.find(scope, { status: 'PENDING', breachedAtTop: false, slaDeadline: { $lte: at.toISOString() } }, { sort: { field: 'slaDeadline', direction: 1 }, limit: 500 });
     let escalated = 0;
     for (const request of overdue) {
-      if (stopped) break;
+      if (loop.stopped()) break;
       if (await escalateOne(deps, scope, request, at)) escalated += 1;
     }
     const [next] = await reader.find(scope, { status: 'PENDING', breachedAtTop: false }, { sort: { field: 'slaDeadline', direction: 1 }, limit: 1 });
@@ -247,74 +244,25 @@ export const createApprovalScheduler = (deps: SubgraphDeps, options: { pollMs?: 
     return escalated;
   };
 
-  const tick = async (): Promise<number> => {
-    if (running) return running;
-    running = (async () => {
-      const due = await deps.store.collection(approvalDue).find(platformScope(), { dueAt: { $lte: now().toISOString() } }, { sort: { field: 'dueAt', direction: 1 }, limit: 100 });
-      let escalated = 0;
-      for (const entry of due) {
-        if (stopped) break;
-        try {
-          escalated += await processTenant(entry.id);
-        } catch (error) {
-          deps.logger.error({ err: error, tenantId: entry.id }, 'Approval escalation failed for a tenant');
-        }
+  const pass = async (): Promise<number> => {
+    const due = await deps.store.collection(approvalDue).find(platformScope(), { dueAt: { $lte: now().toISOString() } }, { sort: { field: 'dueAt', direction: 1 }, limit: 100 });
+    let escalated = 0;
+    for (const entry of due) {
+      if (loop.stopped()) break;
+      try {
+        escalated += await processTenant(entry.id);
+      } catch (error) {
+        deps.logger.error({ err: error, tenantId: entry.id }, 'Approval escalation failed for a tenant');
       }
-      return escalated;
-    })();
-    try {
-      return await running;
-    } finally {
-      running = null;
     }
+    return escalated;
   };
 
-  const nextDelay = async (): Promise<number> => {
+  const earliestDue = async (): Promise<string | null> => {
     const [first] = await deps.store.collection(approvalDue).find(platformScope(), {}, { sort: { field: 'dueAt', direction: 1 }, limit: 1 });
-    if (!first) return pollMs;
-    return Math.min(pollMs, Math.max(20, Date.parse(first.dueAt) - now().getTime()));
+    return first?.dueAt ?? null;
   };
 
-  const schedule = (ms: number): void => {
-    if (!timersOn || stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void run(), ms);
-    timer.unref();
-  };
-
-  const run = async (): Promise<void> => {
-    timer = null;
-    let delay = pollMs;
-    try {
-      await tick();
-      delay = await nextDelay();
-    } catch (error) {
-      deps.logger.error({ err: error }, 'Approval escalation tick failed');
-    }
-    schedule(delay);
-  };
-
-  return {
-    async start() {
-      stopped = false;
-      timersOn = true;
-      schedule(0);
-    },
-    async stop() {
-      stopped = true;
-      timersOn = false;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await running?.catch(() => undefined);
-    },
-    kick() {
-      if (!timersOn || stopped || running) return;
-      void nextDelay().then(schedule, () => schedule(pollMs));
-    },
-    tick,
-  };
+  const loop = createDueLoop({ pollMs, now, logger: deps.logger, what: 'Approval escalation', pass, earliestDue });
+  return { start: loop.start, stop: loop.stop, kick: loop.kick, tick: loop.tick };
 };
-
-/** Seconds left to the SLA deadline of a pending request (negative when overdue), null otherwise. */
-export const slaSecondsLeft = (request: ApprovalRequestModel, now = new Date()): number | null =>
-  request.status === 'PENDING' && request.slaDeadline ? Math.floor((Date.parse(request.slaDeadline) - now.getTime()) / 1000) : null;
