@@ -401,5 +401,18 @@ describe('approval routing', () => {
       'approval events on the timeline',
     );
     expect(timeline.filter((k) => k === 'approval.escalated')).toHaveLength(1);
+    const subjects = dataOf(
+      await gql<{ timeline: { edges: Array<{ node: { summary: string; subject: { __typename: string; id: string; status: string } | null } }> } }>(
+        t.url,
+        `{ timeline(kinds: ["approval.escalated", "approval.approved"], first: 10) { edges { node { summary subject { __typename ... on ApprovalRequest { id status } } } } } }`,
+        {},
+        owner.token,
+      ),
+    ).timeline.edges.map((e) => e.node);
+    expect(subjects.map((n) => n.subject)).toEqual([
+      { __typename: 'ApprovalRequest', id: r.id, status: 'APPROVED' },
+      { __typename: 'ApprovalRequest', id: r.id, status: 'APPROVED' },
+    ]);
+    expect(subjects.map((n) => n.summary)).toContain('Approval escalated: Conference sponsorship');
   }, 60_000);
 });

@@ -2221,7 +2221,7 @@ export type TimelineSeverity =
   | 'WARNING';
 
 /** Entities a timeline event can be about. Each is resolved by the subgraph that owns it. */
-export type TimelineSubject = AgentCollaborationRun | App | Assignment | BillingSubscription | ChatSession | Config | ConfigVersion | Conversation | CopilotTask | CrmDelivery | Demo | Deployment | Experiment | HealthAlert | HealthScore | ImpactEvent | KnowledgeDocument | MonitoringIncident | ObserverIntervention | Organization | Policy | Prd | Prospect | PulseRound | ResearchReport | SafetyAlert | SalesDocument | SupportTicket | Team | User | VoiceSession;
+export type TimelineSubject = AgentCollaborationRun | App | ApprovalRequest | Assignment | BillingSubscription | ChatSession | Config | ConfigVersion | Conversation | CopilotTask | CrmDelivery | Demo | Deployment | Experiment | HealthAlert | HealthScore | ImpactEvent | KnowledgeDocument | MonitoringIncident | ObserverIntervention | Organization | Policy | Prd | Prospect | PulseRound | QbrDeck | ResearchReport | SafetyAlert | SalesDocument | SupportTicket | Team | User | VoiceSession;
 
 /** A human edit of one section. */
 export type UpdateQbrSectionInput = {
@@ -2391,6 +2391,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = Reso
   TimelineSubject:
     | ( AgentCollaborationRun )
     | ( App )
+    | ( ApprovalRequestModel )
     | ( Assignment )
     | ( BillingSubscription )
     | ( ChatSession )
@@ -2413,6 +2414,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = Reso
     | ( Prd )
     | ( Prospect )
     | ( PulseRound )
+    | ( QbrDeckModel )
     | ( ResearchReport )
     | ( SafetyAlert )
     | ( SalesDocument )
@@ -2747,6 +2749,7 @@ export type ApprovalRequestResolvers<ContextType = RequestContext, ParentType ex
   subjectTypename?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['ApprovalType'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type ApprovalRequestConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApprovalRequestConnection'] = ResolversParentTypes['ApprovalRequestConnection']> = ResolversObject<{
@@ -3269,6 +3272,7 @@ export type QbrDeckResolvers<ContextType = RequestContext, ParentType extends Re
   section?: Resolver<Maybe<ResolversTypes['QbrSection']>, ParentType, ContextType, RequireFields<QbrDeckSectionArgs, 'kind'>>;
   sections?: Resolver<Array<ResolversTypes['QbrSection']>, ParentType, ContextType>;
   to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type QbrDeckConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['QbrDeckConnection'] = ResolversParentTypes['QbrDeckConnection']> = ResolversObject<{
@@ -3474,7 +3478,7 @@ export type TimelineEventEdgeResolvers<ContextType = RequestContext, ParentType 
 }>;
 
 export type TimelineSubjectResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TimelineSubject'] = ResolversParentTypes['TimelineSubject']> = ResolversObject<{
-  __resolveType: TypeResolveFn<'AgentCollaborationRun' | 'App' | 'Assignment' | 'BillingSubscription' | 'ChatSession' | 'Config' | 'ConfigVersion' | 'Conversation' | 'CopilotTask' | 'CrmDelivery' | 'Demo' | 'Deployment' | 'Experiment' | 'HealthAlert' | 'HealthScore' | 'ImpactEvent' | 'KnowledgeDocument' | 'MonitoringIncident' | 'ObserverIntervention' | 'Organization' | 'Policy' | 'Prd' | 'Prospect' | 'PulseRound' | 'ResearchReport' | 'SafetyAlert' | 'SalesDocument' | 'SupportTicket' | 'Team' | 'User' | 'VoiceSession', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AgentCollaborationRun' | 'App' | 'ApprovalRequest' | 'Assignment' | 'BillingSubscription' | 'ChatSession' | 'Config' | 'ConfigVersion' | 'Conversation' | 'CopilotTask' | 'CrmDelivery' | 'Demo' | 'Deployment' | 'Experiment' | 'HealthAlert' | 'HealthScore' | 'ImpactEvent' | 'KnowledgeDocument' | 'MonitoringIncident' | 'ObserverIntervention' | 'Organization' | 'Policy' | 'Prd' | 'Prospect' | 'PulseRound' | 'QbrDeck' | 'ResearchReport' | 'SafetyAlert' | 'SalesDocument' | 'SupportTicket' | 'Team' | 'User' | 'VoiceSession', ParentType, ContextType>;
 }>;
 
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
