@@ -45,6 +45,7 @@ describe('ROI', () => {
 describe('benchmark', () => {
   it('normalizes the segment key', () => {
     expect(segmentKeyOf({ industry: '  Retail   Banking ', sizeBand: 'MID', plan: 'Growth' })).toBe('retail banking|MID|growth');
+    expect(() => segmentKeyOf({ industry: 'a|b', sizeBand: 'MID', plan: 'growth' })).toThrow(/may not contain/);
   });
   it('keeps counts and sums; an update replaces the client contribution', () => {
     let agg = { clients: 0, sum: 0, sumSquares: 0 };

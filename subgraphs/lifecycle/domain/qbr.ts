@@ -108,6 +108,7 @@ export interface BenchmarkProfile {
 export const segmentKeyOf = (profile: BenchmarkProfile): string => {
   const industry = profile.industry.trim().toLowerCase().replace(/\s+/g, ' ');
   const plan = profile.plan.trim().toLowerCase();
+  if (industry.includes('|') || plan.includes('|')) throw inputError('input.benchmarkProfile', 'industry and plan may not contain "|"', 'Name the industry and plan in plain words.');
   if (industry.length < 2 || industry.length > 80) throw inputError('input.benchmarkProfile.industry', 'industry must be 2–80 characters', 'Name the industry, e.g. "retail banking".');
   if (plan.length < 1 || plan.length > 40) throw inputError('input.benchmarkProfile.plan', 'plan must be 1–40 characters', 'Name the plan, e.g. "growth".');
   if (!SIZE_BANDS.includes(profile.sizeBand)) throw inputError('input.benchmarkProfile.sizeBand', `unknown size band ${profile.sizeBand}`, `Use one of ${SIZE_BANDS.join(', ')}.`);

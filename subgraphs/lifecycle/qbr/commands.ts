@@ -226,7 +226,7 @@ export const generateQbrDeck = async (deps: SubgraphDeps, ctx: RequestContext, a
     assignments.count(scope, { outcomeAt: inPeriod }),
     assignments.count(scope, { outcomeAt: inPeriod, converted: true }),
     deps.store.collection(incidents).count(scope, { openedAt: inPeriod }),
-    deps.store.collection(experiments).find(scope, {}, { sort: { field: 'updatedAt', direction: -1 }, limit: MAX_EXPERIMENTS }),
+    deps.store.collection(experiments).find(scope, { updatedAt: { $gte: period.from } }, { sort: { field: 'updatedAt', direction: -1 }, limit: MAX_EXPERIMENTS }),
   ]);
   const objectives = settingsDoc?.objectives ?? [];
   const latest = scores.length ? scores[scores.length - 1] : null;
@@ -242,7 +242,7 @@ export const generateQbrDeck = async (deps: SubgraphDeps, ctx: RequestContext, a
   const kpiInputs = { period: period.label, values, objectives, counts: { healthDays: scores.length, tickets: total, autoResolved, escalated, outcomes, conversions, incidents: incidentCount } };
 
   const experimentSummaries = experimentList
-    .filter((e) => e.updatedAt >= period.from)
+    .filter((e) => e.createdAt < period.to && e.updatedAt >= period.from)
     .map((e) => {
       const arms = e.variants.map((v) => ({ impressions: v.outcomes, conversions: v.conversions }));
       return summarizeExperiment({ name: e.name, variants: e.variants, probabilityBest: probabilityBest(arms, 2000, seededRandom(seedOf(`${e.id}:${e.version}`))) });
@@ -271,7 +271,7 @@ export const generateQbrDeck = async (deps: SubgraphDeps, ctx: RequestContext, a
 
   const drafts: SectionDraft[] = [
     { kind: 'KPIS', title: 'KPIs against objectives', facts: kpiText, localBody: kpiText, method: 'STATISTICAL', inputs: kpiInputs, explanation: `KPIs of ${period.label} from the organization's own health scores, support tickets, experiment outcomes and incidents, compared with its objectives`, data: kpis },
-    { kind: 'EXPERIMENTS', title: 'Experiment results', facts: expText, localBody: expText, method: 'STATISTICAL', inputs: { period: period.label, experiments: experimentSummaries }, explanation: 'Bandit experiments updated in the period: leader by probability of being best (2,000 seeded Monte Carlo draws over Beta posteriors), decided at ≥ 0.95', data: experimentSummaries },
+    { kind: 'EXPERIMENTS', title: 'Experiment results', facts: expText, localBody: expText, method: 'STATISTICAL', inputs: { period: period.label, experiments: experimentSummaries }, explanation: 'Bandit experiments active during the period (created before its end, updated since its start), with their cumulative outcomes: leader by probability of being best (2,000 seeded Monte Carlo draws over Beta posteriors), decided at ≥ 0.95', data: experimentSummaries },
     { kind: 'ROI', title: 'Return on investment', facts: roiText, localBody: roiText, method: roi ? 'STATISTICAL' : 'RULE', inputs: { autoResolved, roi: roiSettings, formula: ROI_FORMULA }, explanation: roi ? `ROI by the formula ${ROI_FORMULA}` : 'ROI inputs not set, so the section says what is missing', data: roi ? { ...roi, autoResolvedTickets: autoResolved, ...roiSettings, formula: ROI_FORMULA } : null },
     { kind: 'RECOMMENDATIONS', title: 'Recommendations', facts: recommendations.map((r) => `- ${r}`).join('\n'), localBody: recommendations.map((r) => `• ${r}`).join('\n'), method: 'RULE', inputs: { kpis, band: latest?.band ?? null, experiments: experimentSummaries, benchmarkDelta: benchmark?.available ? benchmark.delta : null }, explanation: 'Rules: one recommendation per missed objective, then health band, decided experiments and benchmark gap', data: recommendations },
     {
