@@ -40,8 +40,10 @@ import {
 } from './domain/support.ts';
 import { isOwnSubjectType, isReferencedSubjectType, severityOf, summarizeEvent, TIMELINE_TOPICS, topicsVisibleTo } from './domain/timeline.ts';
 import {
+  approvalRequests,
   copilotTasks,
   crmDeliveries,
+  qbrDecks,
   incidents,
   experimentAssignments,
   experiments,
@@ -426,6 +428,10 @@ export const subjectOf = async (deps: LifecycleDeps, ctx: RequestContext, event:
       return tagged(await loaderOf(ctx, deps.store, crmDeliveries).load(id));
     case 'MonitoringIncident':
       return tagged(await loaderOf(ctx, deps.store, incidents).load(id));
+    case 'ApprovalRequest':
+      return tagged(await loaderOf(ctx, deps.store, approvalRequests).load(id));
+    case 'QbrDeck':
+      return tagged(await loaderOf(ctx, deps.store, qbrDecks).load(id));
   }
 };
 

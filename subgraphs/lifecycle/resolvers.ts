@@ -36,10 +36,17 @@ import {
 import { subjectTypenameOf } from './domain/timeline.ts';
 import { fieldValueText, getCrmSettings, listCrmDeliveries, mappedFieldsOf, crmSyncStats, replayCrmDelivery, resolveCrmConflict, setCrmSettings, withProvenance } from './crm/commands.ts';
 import { listIncidents, monitoredDeployment, openIncidentOf, recordRuntimeSignals, resolveIncident } from './monitoring/commands.ts';
+import { approvalInbox, approvalPolicy, decideApproval, listApprovalRequests, requestApproval, setApprovalPolicy } from './approvals/commands.ts';
+import { cohortDrafts, listCohorts } from './cohorts/commands.ts';
+import { countdownSeconds } from './domain/approvals.ts';
+import { generateQbrDeck, getQbrSettings, listQbrDecks, setQbrSettings, updateQbrSection } from './qbr/commands.ts';
+import { approvalRequests, qbrDecks, type QbrSectionDoc } from './store.ts';
 import { copilotTasks, crmDeliveries, incidents, experimentAssignments, experiments, healthAlerts, healthScores, lifecycleTransitions, supportTickets, timelineEvents } from './store.ts';
 
 /** Thin resolvers: argument mapping, then commands.ts and domain/. */
-export const createResolvers = (deps: LifecycleDeps, crm: { kick(): void }): Resolvers => ({
+const sectionView = (s: QbrSectionDoc) => ({ ...s, body: s.editedBody ?? s.generatedBody, edited: s.editedBody !== null, editedBy: s.editedBy ? { id: s.editedBy } : null, provenance: s.editProvenance ?? s.generatedProvenance });
+
+export const createResolvers = (deps: LifecycleDeps, crm: { kick(): void }, approvals: { kick(): void } = { kick: () => undefined }): Resolvers => ({
   Query: {
     healthWeights: (_root, _args, ctx) => healthWeights(deps, ctx),
     healthAlerts: (_root, args, ctx) => listHealthAlerts(deps, ctx, args),
@@ -63,6 +70,15 @@ export const createResolvers = (deps: LifecycleDeps, crm: { kick(): void }): Res
     crmDeadLetters: (_root, args, ctx) => listCrmDeliveries(deps, ctx, { ...args, status: 'DEAD_LETTER' }),
     crmReviewQueue: (_root, args, ctx) => listCrmDeliveries(deps, ctx, { ...args, status: 'CONFLICT' }),
     crmSyncStats: (_root, _args, ctx) => crmSyncStats(deps, ctx),
+    qbrSettings: (_root, _args, ctx) => getQbrSettings(deps, ctx),
+    qbrDeck: (_root, args, ctx) => loaderOf(ctx, deps.store, qbrDecks).load(args.id),
+    qbrDecks: (_root, args, ctx) => listQbrDecks(deps, ctx, args),
+    cohorts: (_root, _args, ctx) => listCohorts(deps, ctx),
+    cohortDrafts: (_root, args, ctx) => cohortDrafts(deps, ctx, args),
+    approvalRequest: (_root, args, ctx) => loaderOf(ctx, deps.store, approvalRequests).load(args.id),
+    approvalRequests: (_root, args, ctx) => listApprovalRequests(deps, ctx, args),
+    approvalInbox: (_root, _args, ctx) => approvalInbox(deps, ctx),
+    approvalPolicy: (_root, _args, ctx) => approvalPolicy(deps, ctx),
   },
   Mutation: {
     recordHealthSignals: (_root, { input }, ctx) => recordHealthSignals(deps, ctx, input),
@@ -80,6 +96,36 @@ export const createResolvers = (deps: LifecycleDeps, crm: { kick(): void }): Res
     setCrmSettings: (_root, { input }, ctx) => setCrmSettings(deps, ctx, input),
     replayCrmDelivery: (_root, args, ctx) => replayCrmDelivery(deps, ctx, args.id, crm.kick),
     resolveCrmConflict: (_root, args, ctx) => resolveCrmConflict(deps, ctx, args, crm.kick),
+    setQbrSettings: (_root, { input }, ctx) => setQbrSettings(deps, ctx, input),
+    generateQbrDeck: (_root, args, ctx) => generateQbrDeck(deps, ctx, args),
+    updateQbrSection: (_root, { input }, ctx) => updateQbrSection(deps, ctx, input),
+    requestApproval: (_root, { input }, ctx) => requestApproval(deps, ctx, input, approvals.kick),
+    decideApproval: (_root, args, ctx) => decideApproval(deps, ctx, args),
+    setApprovalPolicy: (_root, { input }, ctx) => setApprovalPolicy(deps, ctx, input),
+  },
+  QbrSettings: {
+    objectives: (settings) => withProvenance(settings.objectives, settings.provenance),
+    roi: (settings) => (settings.roi ? { ...settings.roi, provenance: settings.provenance } : null),
+    benchmarkProfile: (settings) => (settings.benchmarkProfile ? { ...settings.benchmarkProfile, provenance: settings.provenance } : null),
+  },
+  ApprovalPolicy: {
+    slaSeconds: (policy) => ({ ...policy.slaSeconds, provenance: policy.provenance }),
+  },
+  QbrDeck: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, qbrDecks).load(ref.id as string),
+    generatedBy: (deck) => ({ id: deck.generatedBy }),
+    sections: (deck) => deck.sections.map(sectionView),
+    section: (deck, args) => {
+      const found = deck.sections.find((s) => s.kind === args.kind);
+      return found ? sectionView(found) : null;
+    },
+  },
+  ApprovalRequest: {
+    __resolveReference: (ref, ctx) => loaderOf(ctx, deps.store, approvalRequests).load(ref.id as string),
+    requestedBy: (request) => ({ id: request.requestedBy }),
+    steps: (request) => withProvenance(request.steps, request.provenance),
+    decidedBy: (request) => (request.decidedBy ? { id: request.decidedBy } : null),
+    slaSecondsLeft: (request) => (request.status === 'PENDING' && request.slaDeadline ? countdownSeconds(request.slaDeadline, new Date()) : null),
   },
   MonitoredDeployment: {
     version: (deployed) => deployed.versionNumber,

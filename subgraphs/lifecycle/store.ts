@@ -6,6 +6,8 @@ import type { SupportChannel, SupportUrgency } from './domain/support.ts';
 import type { Breach, DeployEnvironment } from './domain/monitoring.ts';
 import type { ProvenanceRecord } from '../../platform/provenance/provenance.ts';
 import type { CrmAttemptOutcome, CrmDeliveryStatus, CrmField, CrmOperation, FieldMapping, StageMapping } from './domain/crm.ts';
+import type { BenchmarkProfile, QbrObjective } from './domain/qbr.ts';
+import type { ApprovalRisk, ApprovalType } from './domain/approvals.ts';
 
 /** One daily health score of the tenant organization (one document per UTC day; a later reading replaces the day's). */
 export interface HealthScoreDoc {
@@ -297,3 +299,113 @@ export interface OrganizationModel {
 export interface UserModel {
   id: string;
 }
+
+// ------------------------------------------------------------------------ QBR, cohorts, approvals
+
+/** The organization's QBR settings (one document per tenant, id `qbr`): objectives, ROI inputs, benchmark profile. */
+export interface QbrSettingsDoc {
+  objectives: QbrObjective[];
+  roi: { minutesSavedPerTicket: number; hourlyCost: number; platformCostPerQuarter: number } | null;
+  benchmarkProfile: BenchmarkProfile | null;
+  /** The segment key of the profile (null without a profile). */
+  segment: string | null;
+}
+
+export type QbrSectionKind = 'KPIS' | 'EXPERIMENTS' | 'ROI' | 'RECOMMENDATIONS' | 'BENCHMARK';
+
+/** One section of a deck: the generated text and data, and the human edit if any. */
+export interface QbrSectionDoc {
+  kind: QbrSectionKind;
+  title: string;
+  generatedBody: string;
+  generatedProvenance: ProvenanceRecord;
+  /** Structured figures of the section, JSON. */
+  data: string;
+  editedBody: string | null;
+  editedBy: string | null;
+  editedAt: string | null;
+  editProvenance: ProvenanceRecord | null;
+}
+
+/** A generated QBR deck of one quarter. */
+export interface QbrDeckDoc {
+  period: string;
+  from: string;
+  to: string;
+  generatedAt: string;
+  generatedBy: string;
+  generationMs: number;
+  sections: QbrSectionDoc[];
+}
+
+/** Platform scope (id = segment key): the anonymized health aggregate of a benchmark segment. */
+export interface BenchmarkSegmentDoc {
+  clients: number;
+  sum: number;
+  sumSquares: number;
+}
+
+/** Platform scope (id = keyed hash of the tenant id): a client's current contribution, so an update replaces rather than adds. */
+export interface BenchmarkContributionDoc {
+  segment: string;
+  score: number;
+}
+
+export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'AUTO_APPROVED';
+
+/** One routing or escalation step of an approval request. */
+export interface ApprovalStepDoc {
+  at: string;
+  action: 'ROUTED' | 'AUTO_APPROVED' | 'ESCALATED' | 'SLA_BREACHED_AT_TOP' | 'APPROVED' | 'REJECTED';
+  role: string | null;
+  detail: string;
+}
+
+/** An approval request routed by type, risk and amount, with its SLA and escalation state. */
+export interface ApprovalRequestDoc {
+  type: ApprovalType;
+  risk: ApprovalRisk;
+  amount: number;
+  title: string;
+  details: string;
+  subjectTypename: string | null;
+  subjectId: string | null;
+  requestedBy: string;
+  status: ApprovalStatus;
+  chain: string[];
+  level: number;
+  assignedRole: string | null;
+  slaSeconds: number | null;
+  slaDeadline: string | null;
+  escalations: number;
+  /** True once the SLA passed at the top of the chain. */
+  breachedAtTop: boolean;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+  steps: ApprovalStepDoc[];
+  taskId: string | null;
+}
+
+/** The organization's approval policy (id `approvals`): SLA seconds per risk. */
+export interface ApprovalPolicyDoc {
+  slaSeconds: Record<ApprovalRisk, number>;
+}
+
+/** Platform scope (id = tenant id): the earliest pending approval deadline of a tenant, for the escalation scheduler. */
+export interface ApprovalDueDoc {
+  dueAt: string;
+}
+
+export const qbrSettings = defineCollection<QbrSettingsDoc>('lifecycle_qbr_settings');
+export const qbrDecks = defineCollection<QbrDeckDoc>('lifecycle_qbr_decks', [{ fields: ['period'] }]);
+export const benchmarkSegments = defineCollection<BenchmarkSegmentDoc>('lifecycle_benchmark_segments');
+export const benchmarkContributions = defineCollection<BenchmarkContributionDoc>('lifecycle_benchmark_contributions');
+export const approvalRequests = defineCollection<ApprovalRequestDoc>('lifecycle_approval_requests', [{ fields: ['status'] }, { fields: ['status', 'slaDeadline'] }]);
+export const approvalPolicies = defineCollection<ApprovalPolicyDoc>('lifecycle_approval_policies');
+export const approvalDue = defineCollection<ApprovalDueDoc>('lifecycle_approval_due', [{ fields: ['dueAt'] }]);
+
+export type QbrDeckModel = Stored<QbrDeckDoc>;
+export type ApprovalRequestModel = Stored<ApprovalRequestDoc>;
+export type QbrSettingsModel = QbrSettingsDoc & { provenance: ProvenanceRecord };
+export type ApprovalPolicyModel = ApprovalPolicyDoc & { provenance: ProvenanceRecord };

@@ -7,6 +7,7 @@ import type { Transaction } from '../../../platform/store/port.ts';
 import { applyMapping, CRM_MAX_ATTEMPTS, decideAfterAttempt, type CrmField, type CrmFieldValue, type CrmOperation } from '../domain/crm.ts';
 import { crmDeliveries, crmDue, crmOpportunities, crmSettings, type CrmDeliveryDoc, type CrmDeliveryModel, type CrmSettingsModel } from '../store.ts';
 import type { CrmConnector } from './connector.ts';
+import { createDueLoop } from '../due-loop.ts';
 
 /** Outbound CRM sync: presales events become persisted deliveries; a scheduler tick attempts the due ones. */
 
@@ -210,12 +211,6 @@ export interface CrmScheduler {
 export const createCrmScheduler = (deps: SubgraphDeps, connectorFor: CrmConnectorFactory, options: { pollMs?: number; now?: () => Date } = {}): CrmScheduler => {
   const pollMs = options.pollMs ?? 1000;
   const now = options.now ?? (() => new Date());
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<number> | null = null;
-  let again = false;
-  /** Timers run only between start() and stop(); a direct tick() works without them (tests, tools). */
-  let timersOn = false;
-  let stopped = false;
 
   const processTenant = async (tenantId: string): Promise<number> => {
     const scope = systemScope(tenantId, 'CRM sync scheduler');
@@ -225,7 +220,7 @@ export const createCrmScheduler = (deps: SubgraphDeps, connectorFor: CrmConnecto
     const waiting = new Set<string>();
     let attempts = 0;
     for (const delivery of pending) {
-      if (stopped) break;
+      if (loop.stopped()) break;
       if (waiting.has(delivery.recordKey)) continue;
       if (!settings?.enabled || (delivery.nextAttemptAt ?? '') > now().toISOString()) {
         waiting.add(delivery.recordKey);
@@ -263,75 +258,25 @@ export const createCrmScheduler = (deps: SubgraphDeps, connectorFor: CrmConnecto
     }
   };
 
-  const tick = async (): Promise<number> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      const due = await deps.store.collection(crmDue).find(platformScope(), { dueAt: { $lte: now().toISOString() } }, { sort: { field: 'dueAt', direction: 1 }, limit: 100 });
-      let attempts = 0;
-      for (const entry of due) {
-        if (stopped) break;
-        try {
-          attempts += await processTenant(entry.id);
-        } catch (error) {
-          deps.logger.error({ err: error, tenantId: entry.id }, 'CRM sync tick failed for a tenant');
-        }
+  const pass = async (): Promise<number> => {
+    const due = await deps.store.collection(crmDue).find(platformScope(), { dueAt: { $lte: now().toISOString() } }, { sort: { field: 'dueAt', direction: 1 }, limit: 100 });
+    let attempts = 0;
+    for (const entry of due) {
+      if (loop.stopped()) break;
+      try {
+        attempts += await processTenant(entry.id);
+      } catch (error) {
+        deps.logger.error({ err: error, tenantId: entry.id }, 'CRM sync tick failed for a tenant');
       }
-      return attempts;
-    })();
-    try {
-      return await running;
-    } finally {
-      running = null;
     }
+    return attempts;
   };
 
-  const nextDelay = async (): Promise<number> => {
+  const earliestDue = async (): Promise<string | null> => {
     const [first] = await deps.store.collection(crmDue).find(platformScope(), {}, { sort: { field: 'dueAt', direction: 1 }, limit: 1 });
-    if (!first) return pollMs;
-    return Math.min(pollMs, Math.max(20, Date.parse(first.dueAt) - now().getTime()));
+    return first?.dueAt ?? null;
   };
 
-  const schedule = (ms: number): void => {
-    if (!timersOn || stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void run(), ms);
-    timer.unref();
-  };
-
-  const run = async (): Promise<void> => {
-    timer = null;
-    let delay = pollMs;
-    try {
-      await tick();
-      delay = again ? 0 : await nextDelay();
-      again = false;
-    } catch (error) {
-      deps.logger.error({ err: error }, 'CRM sync tick failed');
-    }
-    schedule(delay);
-  };
-
-  return {
-    async start() {
-      stopped = false;
-      timersOn = true;
-      schedule(0);
-    },
-    async stop() {
-      stopped = true;
-      timersOn = false;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await running?.catch(() => undefined);
-    },
-    kick() {
-      if (!timersOn || stopped) return;
-      if (running) again = true;
-      else schedule(0);
-    },
-    tick,
-  };
+  const loop = createDueLoop({ pollMs, now, logger: deps.logger, what: 'CRM sync', pass, earliestDue });
+  return { start: loop.start, stop: loop.stop, kick: loop.kick, tick: loop.tick };
 };

@@ -106,7 +106,7 @@ export type ReferencedSubjectType = (typeof REFERENCED_SUBJECT_TYPES)[number];
 export const isReferencedSubjectType = (typename: string): typename is ReferencedSubjectType => (REFERENCED_SUBJECT_TYPES as readonly string[]).includes(typename);
 
 /** Entity types this subgraph owns that a subject can be (the rest of `TimelineSubject`). */
-export const OWN_SUBJECT_TYPES = ['HealthAlert', 'HealthScore', 'CopilotTask', 'SupportTicket', 'Experiment', 'CrmDelivery', 'MonitoringIncident'] as const;
+export const OWN_SUBJECT_TYPES = ['HealthAlert', 'HealthScore', 'CopilotTask', 'SupportTicket', 'Experiment', 'CrmDelivery', 'MonitoringIncident', 'ApprovalRequest', 'QbrDeck'] as const;
 export type OwnSubjectType = (typeof OWN_SUBJECT_TYPES)[number];
 
 export const isOwnSubjectType = (typename: string): typename is OwnSubjectType => (OWN_SUBJECT_TYPES as readonly string[]).includes(typename);
