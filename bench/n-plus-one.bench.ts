@@ -59,9 +59,12 @@ try {
     if (edges.length !== first || edges.some((e) => !e.node.deployedBy?.name)) throw new Error(`expected ${first} deployments with their deployers, got ${edges.length}`);
     const trips1 = roundTrips();
     const fetches1 = await fetches();
+    const fetched = Object.fromEntries(Object.keys(fetches1).map((k) => [k, fetches1[k] - (fetches0[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
+    // Only the subgraphs the request reached: background work elsewhere (the lifecycle schedulers'
+    // ticks, consumers) is not part of it.
     return {
-      trips: Object.fromEntries(Object.keys(trips1).map((k) => [k, trips1[k] - trips0[k]]).filter(([, v]) => (v as number) > 0)),
-      fetches: Object.fromEntries(Object.keys(fetches1).map((k) => [k, fetches1[k] - (fetches0[k] ?? 0)]).filter(([, v]) => (v as number) > 0)),
+      trips: Object.fromEntries(Object.keys(trips1).filter((k) => k in fetched).map((k) => [k, trips1[k] - trips0[k]])),
+      fetches: fetched,
     };
   };
   const hundred: Array<Awaited<ReturnType<typeof measure>>> = [];
@@ -91,7 +94,7 @@ try {
     constant ? 'No N+1: round trips do not grow with the list (DataLoader batches the 100 `_entities` representations into one `getMany`).' : 'N+1: round trips grow with the list size.',
     equal
       ? 'Store round trips equal subgraph fetches on every request.'
-      : `Store round trips exceed subgraph fetches by ${maxTrips - maxFetches}: implementation's \`deployments\` list runs its page query and a \`count\` for \`totalCount\` in parallel even when \`totalCount\` is not selected (constant, not per entity).`,
+      : `Store round trips exceed subgraph fetches by up to ${maxTrips - maxFetches} on some request (constant, not per entity): ${hundred.filter((r) => sum(r.trips) !== sum(r.fetches)).length} of ${REQUESTS} requests.`,
     '',
   ].join('\n');
   if (!constant) exitCode = 1;
