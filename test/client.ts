@@ -89,3 +89,18 @@ export const signIn = async (url: string, email: string, password: string): Prom
   const data = dataOf(await gql<{ signIn: { accessToken: string; refreshToken: string; user: { id: string } } }>(url, SIGN_IN, { input: { email, password } }));
   return data.signIn;
 };
+
+export const E2E_PASSWORD = 'a-long-password-1';
+
+/** Platform admin: creates a client organization; returns its id. */
+export const createOrganization = async (url: string, adminToken: string, name: string): Promise<string> =>
+  dataOf(await gql<{ createOrganization: { id: string } }>(url, `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }`, { input: { name } }, adminToken)).createOrganization.id;
+
+/** Platform admin: creates a user (password E2E_PASSWORD) and signs them in. */
+export const createSignedInUser = async (url: string, adminToken: string, input: { organizationId: string; email: string; roles: string[]; name?: string }): Promise<{ id: string; token: string }> => {
+  const name = input.name ?? `User ${input.email.split('@')[0]}`;
+  const created = dataOf(
+    await gql<{ createUser: { id: string } }>(url, `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`, { input: { organizationId: input.organizationId, email: input.email, name, roles: input.roles, password: E2E_PASSWORD } }, adminToken),
+  ).createUser;
+  return { id: created.id, token: (await signIn(url, input.email, E2E_PASSWORD)).accessToken };
+};

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { record, waitUntil, type Recording } from '../gateway/subscriptions/client.ts';
 import { backoffDelayMs } from '../subgraphs/lifecycle/domain/crm.ts';
 import { seededRandom } from '../subgraphs/lifecycle/domain/bandit.ts';
-import { dataOf, gql, signIn, startTestMesh, waitHealthy, type TestMesh } from './client.ts';
+import { createOrganization, createSignedInUser, dataOf, gql, signIn, startTestMesh, waitHealthy, type TestMesh } from './client.ts';
 
 /**
  * Issue 8's "done means", end to end through the real gateway (all seven subgraphs, HTTP and
@@ -34,15 +34,9 @@ const subscribe = async (token: string, query: string, variables: Record<string,
   return r;
 };
 
-const newOrg = async (name: string): Promise<string> =>
-  dataOf(await gql<{ createOrganization: { id: string } }>(t.url, `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }`, { input: { name } }, admin)).createOrganization.id;
+const newOrg = (name: string): Promise<string> => createOrganization(t.url, admin, name);
 
-const newOwner = async (organizationId: string, email: string): Promise<{ id: string; token: string }> => {
-  const created = dataOf(
-    await gql<{ createUser: { id: string } }>(t.url, `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`, { input: { organizationId, email, name: 'Owner', roles: ['OWNER'], password: 'a-long-password-1' } }, admin),
-  ).createUser;
-  return { id: created.id, token: (await signIn(t.url, email, 'a-long-password-1')).accessToken };
-};
+const newOwner = (organizationId: string, email: string): Promise<{ id: string; token: string }> => createSignedInUser(t.url, admin, { organizationId, email, roles: ['OWNER'], name: 'Owner' });
 
 /** Reads until `done` holds (bounded), for effects that travel over the bus. */
 const eventually = async <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> => {

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { record, waitUntil, type Recording } from '../gateway/subscriptions/client.ts';
-import { dataOf, gql, signIn, startTestMesh, waitHealthy, type TestMesh } from './client.ts';
+import { createOrganization, createSignedInUser, dataOf, gql, signIn, startTestMesh, waitHealthy, type TestMesh } from './client.ts';
 
 /**
  * The subscriptions issue's "done means", through the real gateway (all seven subgraphs, the
@@ -34,15 +34,9 @@ const subscribe = async (token: string, query: string, variables: Record<string,
   return r;
 };
 
-const newOrg = async (name: string): Promise<string> =>
-  dataOf(await gql<{ createOrganization: { id: string } }>(t.url, `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }`, { input: { name } }, admin)).createOrganization.id;
+const newOrg = (name: string): Promise<string> => createOrganization(t.url, admin, name);
 
-const newUser = async (organizationId: string, email: string, roles: string[]): Promise<{ id: string; token: string }> => {
-  const created = dataOf(
-    await gql<{ createUser: { id: string } }>(t.url, `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`, { input: { organizationId, email, name: `User ${email.split('@')[0]}`, roles, password: 'a-long-password-1' } }, admin),
-  ).createUser;
-  return { id: created.id, token: (await signIn(t.url, email, 'a-long-password-1')).accessToken };
-};
+const newUser = (organizationId: string, email: string, roles: string[]): Promise<{ id: string; token: string }> => createSignedInUser(t.url, admin, { organizationId, email, roles });
 
 const createProspect = async (token: string, companyName: string): Promise<string> =>
   dataOf(await gql<{ createProspect: { id: string } }>(t.url, `mutation($input: CreateProspectInput!) { createProspect(input: $input) { id } }`, { input: { companyName } }, token)).createProspect.id;
