@@ -64,7 +64,9 @@ describe('CRM scheduler', () => {
     await consume(deps, event('prospect.created', 'p1', { companyName: 'Acme' }, new Date(t0).toISOString()));
 
     const connector = createRecordingCrmConnector([{ outcome: 'RETRYABLE', detail: 'HTTP 503', httpStatus: 503 }]);
-    let clock = t0 + 5;
+    // Due from the moment the delivery was queued (the consumer's own clock): start just after that,
+    // however long the commit took on a busy machine.
+    let clock = Date.now() + 5;
     let scheduler = createCrmScheduler(deps, () => connector, { now: () => new Date(clock) });
     expect(await scheduler.tick()).toBe(1);
     let [delivery] = await deps.store.collection(crmDeliveries).find(scope, {});
@@ -112,7 +114,7 @@ describe('CRM scheduler', () => {
     await consume(deps, event('prospect.created', 'p2', { companyName: 'Globex' }, new Date(t0).toISOString()));
     await consume(deps, event('prospect.stage_changed', 'p2', { from: 'NEW', to: 'RESEARCHED' }, new Date(t0 + 10).toISOString()));
     const connector = createRecordingCrmConnector([{ outcome: 'RETRYABLE' }, { outcome: 'DELIVERED' }]);
-    let clock = t0 + 20;
+    let clock = Date.now() + 20;
     const scheduler = createCrmScheduler(deps, () => connector, { now: () => new Date(clock) });
     expect(await scheduler.tick()).toBe(1);
     expect(connector.requests.map((r) => r.fields.find((f) => f.name === 'StageName')?.value)).toEqual(['NEW']);
