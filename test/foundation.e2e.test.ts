@@ -264,6 +264,38 @@ describe('sessions', () => {
   });
 });
 
+describe('teams', () => {
+  const TEAM_FIELDS = 'id name memberCount manager { id } members { id }';
+  it('an admin changes a team: rename, new manager, new members; bad changes are refused and change nothing', async () => {
+    const orgId = await newOrg('Team Change Co');
+    const owner = await newUser(orgId, 'owner@teamchange.test');
+    const people = await Promise.all(['m1', 'm2', 'a', 'b', 'c'].map((n) => newUser(orgId, `${n}@teamchange.test`, ['MEMBER'])));
+    const [m1, m2, a, b, c] = people;
+    const created = dataOf(await gql<{ createTeam: { id: string } }>(t.url, `mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }`, { input: { name: 'Support', managerId: m1.id, memberIds: [a.id, b.id, c.id] } }, owner.token)).createTeam;
+    dataOf(await gql(t.url, `mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }`, { input: { name: 'Sales', memberIds: [a.id] } }, owner.token));
+    const UPDATE = `mutation($id: ID!, $input: UpdateTeamInput!) { updateTeam(id: $id, input: $input) { ${TEAM_FIELDS} } }`;
+    const updated = dataOf(await gql<{ updateTeam: { name: string; memberCount: number; manager: { id: string } | null; members: Array<{ id: string }> } }>(t.url, UPDATE, { id: created.id, input: { name: 'Customer Care', managerId: m2.id, memberIds: [a.id, b.id] } }, owner.token)).updateTeam;
+    expect(updated).toEqual({ id: created.id, name: 'Customer Care', memberCount: 2, manager: { id: m2.id }, members: [{ id: a.id }, { id: b.id }] });
+    // Fields left out stay; managerId: null removes the manager.
+    const noManager = dataOf(await gql<{ updateTeam: { name: string; manager: unknown; memberCount: number } }>(t.url, UPDATE, { id: created.id, input: { managerId: null } }, owner.token)).updateTeam;
+    expect(noManager).toMatchObject({ name: 'Customer Care', manager: null, memberCount: 2 });
+    // Refused, with the field named: an unknown member, another team's name, a member may not, another tenant's team is not found.
+    const unknown = await gql(t.url, UPDATE, { id: created.id, input: { memberIds: [a.id, 'no-such-user'] } }, owner.token);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.memberIds' });
+    const taken = await gql(t.url, UPDATE, { id: created.id, input: { name: 'Sales' } }, owner.token);
+    expect(taken.body.errors?.[0].extensions.code).toBe('ALREADY_EXISTS');
+    const member = await gql(t.url, UPDATE, { id: created.id, input: { name: 'Mine Now' } }, c.token);
+    expect(member.body.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    const otherOrg = await newOrg('Other Team Co');
+    const otherOwner = await newUser(otherOrg, 'owner@otherteam.test');
+    const foreign = await gql(t.url, UPDATE, { id: created.id, input: { name: 'Taken Over' } }, otherOwner.token);
+    expect(foreign.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
+    const after = dataOf(await gql<{ team: Record<string, unknown> }>(t.url, `query($id: ID!) { team(id: $id) { ${TEAM_FIELDS} } }`, { id: created.id }, owner.token)).team;
+    expect(after).toEqual({ id: created.id, name: 'Customer Care', memberCount: 2, manager: null, members: [{ id: a.id }, { id: b.id }] });
+  });
+});
+
 describe('restart', () => {
   it('keeps every organization, user and credential', async () => {
     const org = await newOrg('Durable Org');

@@ -357,6 +357,32 @@ export const createTeam = async (deps: IdentityDeps, ctx: RequestContext, input:
   });
 };
 
+/**
+ * Renames a team, changes its manager or replaces its members; `team.updated` carries the whole new
+ * state (name, manager, members) so mirrors (impact's pulse teams) follow without reading identity.
+ */
+export const updateTeam = async (deps: IdentityDeps, ctx: RequestContext, id: string, input: { name?: string | null; managerId?: string | null; memberIds?: readonly string[] | null }): Promise<TeamModel> => {
+  const scope = requireScope(ctx);
+  const team = await deps.store.collection(teams).get(scope, id);
+  if (!team) throw notFound('Team');
+  if (input.name === null) throw inputError('input.name', 'name cannot be null', 'Leave name out to keep it, or give a new name.');
+  if (input.memberIds === null) throw inputError('input.memberIds', 'memberIds cannot be null', 'Leave memberIds out to keep the members, or give the complete new list ([] for none).');
+  const name = input.name === undefined ? team.name : checkName(input.name, 'input.name');
+  const managerId = input.managerId === undefined ? team.managerId : input.managerId;
+  const memberIds = input.memberIds === undefined ? team.memberIds : [...new Set(input.memberIds)];
+  const wanted = [...new Set([...memberIds, ...(managerId ? [managerId] : [])])];
+  const found = await deps.store.collection(users).getMany(scope, wanted);
+  const missing = wanted.filter((_, i) => !found[i]);
+  if (missing.length) throw inputError(managerId && missing.includes(managerId) ? 'input.managerId' : 'input.memberIds', `Unknown users: ${missing.join(', ')}`, 'Use ids of users of your organization (query users).');
+  const patch = { name, managerId, memberIds };
+  const provenance = human(deps, ctx, { teamId: id, ...patch }, 'Team changed by an organization admin');
+  return deps.store.transaction(scope, { action: 'identity.updateTeam', actor: actorOf(ctx), correlationId: ctx.correlationId }, (tx) => {
+    const updated = tx.update(teams, team, patch, provenance);
+    tx.emit({ type: 'team.updated', topic: 'org_events', subject: { typename: 'Team', id }, payload: { name, managerId, memberIds, memberCount: memberIds.length } }, provenance);
+    return updated;
+  });
+};
+
 export const setMyConsents = async (deps: IdentityDeps, ctx: RequestContext, scopes: readonly string[]): Promise<UserModel> => {
   const principal = requirePrincipal(ctx);
   const scope = requireScope(ctx);

@@ -18,6 +18,7 @@ import {
   registerApp,
   signIn,
   createTeam,
+  updateTeam,
   setMyConsents,
   type IdentityDeps,
   type Session,
@@ -61,6 +62,7 @@ export const createResolvers = (deps: IdentityDeps): Resolvers => ({
     endAssignment: (_root, args, ctx) => endAssignment(deps, ctx, args),
     actAsOrganization: async (_root, args, ctx) => actAs(deps, ctx, await actAsOrganization(deps, ctx, args.organizationId)),
     createTeam: (_root, { input }, ctx) => createTeam(deps, ctx, input),
+    updateTeam: (_root, { id, input }, ctx) => updateTeam(deps, ctx, id, input),
     setMyConsents: (_root, args, ctx) => setMyConsents(deps, ctx, args.scopes),
   },
   Organization: {

@@ -2,7 +2,7 @@ import { principalFor, createTestSubgraph, type TestSubgraph } from '../../platf
 import { systemScope } from '../../platform/context.ts';
 import { newId } from '../../platform/ids.ts';
 import { createImpactSubgraph } from './index.ts';
-import { pulseRounds } from './store.ts';
+import { pulseRounds, pulseTeams } from './store.ts';
 
 const A = 'tenant-a-impact';
 const B = 'tenant-b-impact';
@@ -152,6 +152,24 @@ describe('impact measurement', () => {
     expect(data.impactConsent).toEqual({ personId: person, scopes: ['IMPACT_TRACKING', 'PULSE'], basis: 'IDENTITY', provenance: { method: 'IMPORT' } });
     const recorded = ok(await record({ kind: 'INTERACTION_DEPTH', personId: person, interaction: { turns: 20 } }));
     expect((recorded.recordImpactEvent as { provenance: { explanation: string } }).provenance.explanation).toContain('consent basis IDENTITY');
+  });
+
+  it('follows team.updated from identity: the new manager and member count replace the old', async () => {
+    const team = newId();
+    const [m1, m2] = [newId(), newId()];
+    const emit = async (type: string, payload: Record<string, unknown>) => {
+      await sg.deps.store.transaction(systemScope(A, 'test'), { action: `identity.${type}`, actor: { id: 'admin', kind: 'user' }, correlationId: newId() }, (tx) => {
+        tx.emit({ type, topic: 'org_events', subject: { typename: 'Team', id: team }, payload }, sg.deps.provenance.build({ method: 'HUMAN', inputs: {}, explanation: 'test' }, 'test'));
+      });
+      await sg.flush();
+    };
+    await emit('team.created', { name: 'Ops', managerId: m1, memberIds: ['a', 'b', 'c', 'd', 'e', 'f'], memberCount: 6 });
+    const scope = systemScope(A, 'test');
+    expect(await sg.deps.store.collection(pulseTeams).get(scope, team)).toMatchObject({ memberCount: 6, managerId: m1 });
+    await emit('team.updated', { name: 'Ops', managerId: m2, memberIds: ['a', 'b', 'c'], memberCount: 3 });
+    expect(await sg.deps.store.collection(pulseTeams).get(scope, team)).toMatchObject({ memberCount: 3, managerId: m2 });
+    await emit('team.updated', { name: 'Ops', managerId: null, memberIds: [], memberCount: 0 });
+    expect(await sg.deps.store.collection(pulseTeams).get(scope, team)).toMatchObject({ memberCount: 0, managerId: null });
   });
 });
 

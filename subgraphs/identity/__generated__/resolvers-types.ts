@@ -190,6 +190,8 @@ export type Mutation = {
   setMyConsents: User;
   /** Signs in with email and password; returns an access token (1 hour) and a refresh token. */
   signIn: AuthPayload;
+  /** Organization Owner/Admin: renames a team, changes its manager or replaces its members (fields left out stay as they are). */
+  updateTeam: Team;
 };
 
 
@@ -257,6 +259,13 @@ export type MutationSetMyConsentsArgs = {
 /** Identity mutations. */
 export type MutationSignInArgs = {
   input: SignInInput;
+};
+
+
+/** Identity mutations. */
+export type MutationUpdateTeamArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateTeamInput;
 };
 
 /** A client organization: the tenant. Every piece of data in the supergraph belongs to exactly one. */
@@ -508,6 +517,16 @@ export type Team = {
   provenance: Provenance;
 };
 
+/** Changes to a team. A field left out stays as it is; `managerId: null` removes the manager. */
+export type UpdateTeamInput = {
+  /** The new manager's user id (a user of the caller's organization), or null for no manager. */
+  managerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The complete new member list (users of the caller's organization). */
+  memberIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** New display name, 1–120 characters, unique within the organization. */
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A person who signs in: a member of a client organization or platform staff. */
 export type User = {
   __typename?: 'User';
@@ -701,6 +720,7 @@ export type ResolversTypes = ResolversObject<{
   Role: Role;
   SignInInput: SignInInput;
   Team: ResolverTypeWrapper<TeamModel>;
+  UpdateTeamInput: UpdateTeamInput;
   User: ResolverTypeWrapper<UserModel>;
   UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges'> & { edges: Array<ResolversTypes['UserEdge']> }>;
   UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
@@ -735,6 +755,7 @@ export type ResolversParentTypes = ResolversObject<{
   RegisterAppInput: RegisterAppInput;
   SignInInput: SignInInput;
   Team: TeamModel;
+  UpdateTeamInput: UpdateTeamInput;
   User: UserModel;
   UserConnection: Omit<UserConnection, 'edges'> & { edges: Array<ResolversParentTypes['UserEdge']> };
   UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
@@ -799,6 +820,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   registerApp?: Resolver<ResolversTypes['AppRegistration'], ParentType, ContextType, RequireFields<MutationRegisterAppArgs, 'input'>>;
   setMyConsents?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetMyConsentsArgs, 'scopes'>>;
   signIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'input'>>;
+  updateTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationUpdateTeamArgs, 'id' | 'input'>>;
 }>;
 
 export type OrganizationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization'], FederationReferenceType extends FederationReferenceTypes['Organization'] = FederationReferenceTypes['Organization']> = ResolversObject<{
