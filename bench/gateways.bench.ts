@@ -6,7 +6,7 @@
  * Env: BENCH_SECONDS (15), BENCH_WARMUP (3), BENCH_ROUNDS (2), BENCH_CONNECTIONS (50),
  * BENCH_GATEWAYS (mesh,apollo,hive), BENCH_PROFILE=1 (our gateway and the subgraphs with --cpu-prof into bench/results/tmp).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { Pool } from 'undici';
 import { DEFAULT_SUBGRAPH_CONNECTIONS } from '../gateway/data-source.ts';
 import { supergraphForGateway } from '../gateway/supergraph.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
-import { childPidsOf, cpuSecondsOf, dataOf, fmt, gql, machine, median, memoryOf, percentile, QUICK, resultFile, ROOT, seedTenant, sleep, startChild, today, waitForGraphQL, type Child } from './lib.ts';
+import { childPidsOf, cpuSecondsOf, dataOf, fmt, gql, machine, median, memoryOf, percentile, QUICK, writeResult, ROOT, seedTenant, sleep, startChild, today, waitForGraphQL, type Child } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 4 : 15));
 const WARMUP = Number(process.env.BENCH_WARMUP ?? (QUICK ? 1 : 3));
@@ -155,8 +155,7 @@ const main = async (): Promise<void> => {
   // 9. Report.
   const report = renderReport(names, runs, critical, tenant);
   console.log(report);
-  mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
-  writeFileSync(resultFile('gateways'), report);
+  writeResult('gateways', report);
   if (PROFILE) await gateways.mesh.stop();
 };
 

@@ -11,7 +11,7 @@
  * commit (`occurredAt`) to the end of delivery — lifecycle's timeline, governance's audit chain, the
  * subscription engine, and every other consumer of the topic.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAllInOne } from '../all-in-one.ts';
@@ -19,7 +19,7 @@ import { loadConfig } from '../platform/config.ts';
 import type { EventEnvelope } from '../platform/events/envelope.ts';
 import { createLogger } from '../platform/logger.ts';
 import type { LoadResult } from './load.ts';
-import { COMMIT_CONFIG, configDocument, cpuSecondsOf, fmt, machine, percentile, QUICK, resultFile, ROOT, seedTenant, sleep, startChild, today } from './lib.ts';
+import { COMMIT_CONFIG, configDocument, cpuSecondsOf, fmt, machine, percentile, QUICK, writeResult, seedTenant, sleep, startChild, today } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 4 : 15));
 const WARMUP = QUICK ? 1 : 3;
@@ -116,8 +116,7 @@ try {
     '',
   ].join('\n');
   console.log(report);
-  mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
-  writeFileSync(resultFile('ingest'), report);
+  writeResult('ingest', report);
   if ([closed, ...paced].some((phase) => phase.result.failures > 0)) exitCode = 1;
 } catch (error) {
   console.error(error);

@@ -3,7 +3,7 @@
  * percentiles, and the data seeded through the real API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { request } from 'undici';
 
@@ -12,6 +12,12 @@ export const NODE = process.execPath;
 export const QUICK = process.env.BENCH_QUICK === '1';
 export const today = (): string => new Date().toISOString().slice(0, 10);
 /** Where a benchmark writes its table: bench/results/<name>-<date>.md (`-quick` in quick mode, so a check never overwrites a full run). */
+/** Writes a benchmark's markdown report to bench/results/<name>-<date>.md (…-quick.md in quick mode). */
+export const writeResult = (name: string, report: string): void => {
+  mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
+  writeFileSync(resultFile(name), report);
+};
+
 export const resultFile = (name: string): URL => new URL(`bench/results/${name}-${today()}${QUICK ? '-quick' : ''}.md`, ROOT);
 export const machine = (): string => `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}, ${os.platform()} ${os.release()}`;
 

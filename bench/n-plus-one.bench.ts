@@ -6,14 +6,14 @@
  * bench reads each subgraph's store port counter (`DocumentStore.stats.roundTrips`) and the
  * subgraphs' request counter (`mesh_graphql_requests_total{service}`) around each request.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAllInOne } from '../all-in-one.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { graphqlRequests } from '../platform/metrics.ts';
-import { dataOf, gql, machine, QUICK, resultFile, ROOT, seedTenant, sleep, today } from './lib.ts';
+import { dataOf, gql, machine, QUICK, writeResult, seedTenant, sleep, today } from './lib.ts';
 
 const REQUESTS = QUICK ? 5 : 20;
 const QUERY = `query RecentDeployments($first: Int!) {
@@ -99,8 +99,7 @@ try {
   ].join('\n');
   if (!constant) exitCode = 1;
   console.log(report);
-  mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
-  writeFileSync(resultFile('n-plus-one'), report);
+  writeResult('n-plus-one', report);
 } catch (error) {
   console.error(error);
   exitCode = 1;

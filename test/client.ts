@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAllInOne, type AllInOne } from '../all-in-one.ts';
@@ -104,3 +105,15 @@ export const createSignedInUser = async (url: string, adminToken: string, input:
   ).createUser;
   return { id: created.id, token: (await signIn(url, input.email, E2E_PASSWORD)).accessToken };
 };
+
+/** A loopback port nothing listens on (bound, then released). */
+export const closedPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });

@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
 import { runSubgraph } from '../platform/runtime.ts';
 import { SUBGRAPHS } from '../subgraphs/catalog.ts';
-import { dataOf, gql, signIn, startTestMesh, waitHealthy, type GraphQLResult, type TestMesh } from './client.ts';
+import { closedPort, createOrganization, createSignedInUser, dataOf, gql, signIn, startTestMesh, waitHealthy, type GraphQLResult, type TestMesh } from './client.ts';
 
 /**
  * Faults. One subgraph is stopped while clients keep sending requests: queries that do not need it
@@ -11,27 +10,11 @@ import { dataOf, gql, signIn, startTestMesh, waitHealthy, type GraphQLResult, ty
  * answer from the local model and their provenance says so.
  */
 
-const CREATE_ORG = `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`;
-const CREATE_USER = `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`;
-
 const ownerOf = async (t: TestMesh, name: string, email: string): Promise<string> => {
   const admin = (await signIn(t.url, t.adminEmail, t.adminPassword)).accessToken;
-  const org = dataOf(await gql<{ createOrganization: { id: string } }>(t.url, CREATE_ORG, { i: { name } }, admin)).createOrganization.id;
-  dataOf(await gql(t.url, CREATE_USER, { i: { organizationId: org, email, name: 'Owner', roles: ['OWNER'], password: 'a-long-password-1' } }, admin));
-  return (await signIn(t.url, email, 'a-long-password-1')).accessToken;
+  const org = await createOrganization(t.url, admin, name);
+  return (await createSignedInUser(t.url, admin, { organizationId: org, email, roles: ['OWNER'], name: 'Owner' })).token;
 };
-
-/** A loopback port nothing listens on (bound, read, closed). */
-const closedPort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('a subgraph goes down under load and comes back', () => {
   let t: TestMesh;

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,17 +91,7 @@ export const stopService = async (service: ServiceProcess, graceMs = 10_000): Pr
   clearTimeout(timer);
 };
 
-/** A loopback port nothing listens on (bound, then released). */
-export const closedPort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+export { closedPort } from './client.ts';
 
 export interface ServicesMesh {
   /** The gateway's /graphql URL and its origin. */
