@@ -45,6 +45,23 @@ maybe('kafka bus', () => {
       await bus?.close();
     });
 
+    it('starts side by side with other processes creating the same new topics (already exists is not an error)', async () => {
+      const namespacePrefix = `race${newId().toLowerCase().slice(-10)}.`;
+      // Like the subgraph processes of one deployment starting at once: each creates the family's topics.
+      const buses = await Promise.all(Array.from({ length: 4 }, (_, i) => createKafkaBus({ brokers, clientId: `${clientId}-race-${i}`, namespacePrefix })));
+      try {
+        const received: string[] = [];
+        const subscriptions = await Promise.all(buses.map((b, i) => b.subscribe({ group: `${clientId}-race-group-${i}`, topics: ['client_events', 'org_events'], fromBeginning: true }, async (e) => void received.push(e.id))));
+        const e = event(`t-${newId()}`, 'test.race');
+        e.topic = 'client_events';
+        await buses[0].publish([e]);
+        await until('every group receives the event', () => received.filter((id) => id === e.id).length === 4);
+        for (const s of subscriptions) await s.close();
+      } finally {
+        await Promise.all(buses.map((b) => b.close()));
+      }
+    });
+
     it('fails fast, naming KAFKA_BROKERS, when no broker answers', async () => {
       await expect(createKafkaBus({ brokers: ['127.0.0.1:1'], clientId: 'unreachable', connectTimeoutMs: 1500 })).rejects.toThrow(/^KAFKA_BROKERS: cannot reach Kafka at 127\.0\.0\.1:1/);
     });

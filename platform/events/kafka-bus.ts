@@ -168,6 +168,11 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
 
   // ------------------------------------------------------------------ topics
   const known = new Set<string>();
+  /** A CreateTopics failure whose every per-topic error is TOPIC_ALREADY_EXISTS. */
+  const onlyAlreadyExists = (error: unknown): boolean => {
+    const inner = error instanceof AggregateError ? error.errors : [];
+    return inner.length > 0 && inner.every((e: unknown) => typeof e === 'object' && e !== null && (e as { apiId?: unknown }).apiId === 'TOPIC_ALREADY_EXISTS');
+  };
   let creating: Promise<void> = Promise.resolve();
   const ensureTopics = (topics: readonly string[]): Promise<void> => {
     const run = async (): Promise<void> => {
@@ -179,9 +184,13 @@ export const createKafkaBus = async (options: KafkaBusOptions): Promise<KafkaEve
         try {
           await admin.createTopics({ topics: missing, partitions, replicas });
         } catch (error) {
-          // Another process may have created some of them meanwhile; only a topic still missing is an error.
-          const now = new Set(await admin.listTopics());
-          if (missing.some((t) => !now.has(t))) throw error;
+          // Another process may have created some of them meanwhile. "Already exists" for every topic is
+          // success even when the listing does not show them yet (metadata lags the controller, which
+          // made concurrently starting subgraphs fail); otherwise only a topic still missing is an error.
+          if (!onlyAlreadyExists(error)) {
+            const now = new Set(await admin.listTopics());
+            if (missing.some((t) => !now.has(t))) throw error;
+          }
         }
         // Wait until the new topics' metadata shows their partition leaders.
         for (let attempt = 0; attempt < 50; attempt += 1) {
